@@ -1,0 +1,55 @@
+/*
+ * atomic_file.h -- writing an output file so that a failure never leaves a
+ * partial or truncated file behind.
+ *
+ * Data goes to a temporary file created next to the destination (same
+ * directory, so the final rename is atomic).  cais_atomic_file_commit()
+ * flushes, fsyncs and renames it over the destination; any failure, or
+ * cais_atomic_file_abort(), removes the temporary file and leaves the
+ * destination as it was.  Temporary files still open are also removed by
+ * cais_atomic_file_cleanup_all(), which is async-signal-safe and is what the
+ * CLI's SIGINT/SIGTERM handler calls.
+ */
+#ifndef CAIS_COMMON_ATOMIC_FILE_H
+#define CAIS_COMMON_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+#include "caisparse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cais_atomic_file {
+  FILE *stream;      /**< write here (buffered) */
+  char *final_path;  /**< malloc'd */
+  char *temp_path;   /**< malloc'd */
+  int slot;          /**< index in the cleanup registry, or -1 */
+  int write_errno;   /**< first write error seen by cais_atomic_file_write */
+} cais_atomic_file;
+
+/** Creates the temporary file for `path`.  The final file gets the mode of
+ *  an existing `path` (so --in-place keeps permissions), else 0666 & ~umask. */
+cais_status cais_atomic_file_open(cais_atomic_file *file, const char *path,
+                                  cais_error *err);
+
+/** Appends bytes; remembers the first error for commit to report. */
+void cais_atomic_file_write(cais_atomic_file *file, const void *data,
+                            size_t size);
+
+/** Flushes, fsyncs and renames into place.  On failure the temporary file is
+ *  removed and the destination untouched.  Always releases `file`. */
+cais_status cais_atomic_file_commit(cais_atomic_file *file, cais_error *err);
+
+/** Removes the temporary file.  Accepts an already released `file`. */
+void cais_atomic_file_abort(cais_atomic_file *file);
+
+/** Unlinks every temporary file still open.  Async-signal-safe. */
+void cais_atomic_file_cleanup_all(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAIS_COMMON_ATOMIC_FILE_H */

@@ -1,0 +1,94 @@
+/* kmeans1d_dp.c -- see kmeans1d_dp.h (the recurrence, the tie rule and the
+ * divide-and-conquer order are specified there).  Keep this file valid
+ * OpenCL C: no allocation, no recursion, no library calls. */
+#include "kmeans1d_dp.h"
+
+#ifndef __OPENCL_VERSION__
+#include <math.h> /* INFINITY */
+#endif
+
+double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
+                    const CAIS_DP_GLOBAL double *p1,
+                    const CAIS_DP_GLOBAL double *p2, cais_dp_int i,
+                    cais_dp_int j) {
+  double s0 = p0[j] - p0[i];
+  double s1 = p1[j] - p1[i];
+  double s2 = p2[j] - p2[i];
+  return s2 - s1 * s1 / s0;
+}
+
+/* One layer: cur[j] for j in [jfirst, jlast] from prev, argmins into
+ * split_row[j - 1]. */
+static void dp_layer(const CAIS_DP_GLOBAL double *p0,
+                     const CAIS_DP_GLOBAL double *p1,
+                     const CAIS_DP_GLOBAL double *p2,
+                     const CAIS_DP_GLOBAL double *prev,
+                     CAIS_DP_GLOBAL double *cur,
+                     CAIS_DP_GLOBAL cais_dp_split *split_row,
+                     cais_dp_int jfirst, cais_dp_int jlast,
+                     cais_dp_int ifirst) {
+  cais_dp_int stack[CAIS_DP_STACK_DEPTH][4];
+  int sp = 0;
+  stack[0][0] = jfirst;
+  stack[0][1] = jlast;
+  stack[0][2] = ifirst;
+  stack[0][3] = jlast - 1;
+  sp = 1;
+  while (sp > 0) {
+    sp--;
+    cais_dp_int jlo = stack[sp][0], jhi = stack[sp][1];
+    cais_dp_int ilo = stack[sp][2], ihi = stack[sp][3];
+    cais_dp_int j = jlo + (jhi - jlo) / 2;
+    cais_dp_int iend = ihi < j - 1 ? ihi : j - 1;
+    double best = INFINITY;
+    cais_dp_int arg = ilo;
+    for (cais_dp_int i = ilo; i <= iend; i++) {
+      double v = prev[i] + cais_dp_cost(p0, p1, p2, i, j);
+      if (v < best) {
+        best = v;
+        arg = i;
+      }
+    }
+    cur[j] = best;
+    split_row[j - 1] = (cais_dp_split)arg;
+    if (j + 1 <= jhi) {
+      stack[sp][0] = j + 1;
+      stack[sp][1] = jhi;
+      stack[sp][2] = arg;
+      stack[sp][3] = ihi;
+      sp++;
+    }
+    if (jlo <= j - 1) {
+      stack[sp][0] = jlo;
+      stack[sp][1] = j - 1;
+      stack[sp][2] = ilo;
+      stack[sp][3] = arg;
+      sp++;
+    }
+  }
+}
+
+double cais_kmeans1d_dp_solve(const CAIS_DP_GLOBAL double *p0,
+                              const CAIS_DP_GLOBAL double *p1,
+                              const CAIS_DP_GLOBAL double *p2, cais_dp_int m,
+                              int k, CAIS_DP_GLOBAL double *prev,
+                              CAIS_DP_GLOBAL double *cur,
+                              CAIS_DP_GLOBAL cais_dp_split *split,
+                              CAIS_DP_GLOBAL cais_dp_int *bounds) {
+  bounds[0] = 0;
+  bounds[k] = m;
+  if (k == 1) return cais_dp_cost(p0, p1, p2, 0, m);
+  for (cais_dp_int j = 1; j <= m - k + 1; j++) prev[j] = cais_dp_cost(p0, p1, p2, 0, j);
+  for (int l = 2; l <= k; l++) {
+    cais_dp_int jfirst = l == k ? m : (cais_dp_int)l;
+    cais_dp_int jlast = l == k ? m : m - k + l;
+    dp_layer(p0, p1, p2, prev, cur, split + (cais_dp_int)(l - 2) * m, jfirst,
+             jlast, (cais_dp_int)(l - 1));
+    CAIS_DP_GLOBAL double *t = prev; /* this layer becomes the previous one */
+    prev = cur;
+    cur = t;
+  }
+  for (int l = k; l >= 2; l--)
+    bounds[l - 1] = (cais_dp_int)split[(cais_dp_int)(l - 2) * m + bounds[l] - 1];
+  return prev[m];
+}

@@ -1,0 +1,95 @@
+/* palettize.c -- see palettize.h. */
+#include "compute/cpu/palettize.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/float_formats.h"
+#include "compute/cpu/elem_access.h"
+#include "compute/cpu/kmeans1d.h"
+#include "compute/cpu/sort_f32.h"
+
+bool cais_palette_build(const double *x, const uint64_t *count, size_t d,
+                        int nbits, cais_float_type type, cais_palette *pal) {
+  memset(pal, 0, sizeof *pal);
+  pal->type = type;
+  pal->nbits = nbits;
+  pal->entries = 1 << nbits;
+  size_t bounds[257];
+  if (!cais_kmeans1d_partition(x, count, d, pal->entries, cais_is16(type), bounds,
+                               &pal->used))
+    return false;
+  for (int t = 0; t < pal->used; t++) {
+    double mean = cais_kmeans1d_centroid(x, count, bounds[t], bounds[t + 1]);
+    pal->lut_bits[t] = cais_double_to_float_bits(mean, type);
+    pal->lut[t] = cais_float_bits_to_double(pal->lut_bits[t], type);
+  }
+  return true; /* entries past `used` stay +0.0 (memset) */
+}
+
+uint8_t cais_palette_nearest(const cais_palette *pal, double x) {
+  const double *lut = pal->lut;
+  int lo = 0, hi = pal->used; /* lower bound: first entry >= x */
+  while (lo < hi) {
+    int h = (lo + hi) / 2;
+    if (lut[h] < x)
+      lo = h + 1;
+    else
+      hi = h;
+  }
+  /* Entries right of `lo` are no closer (ties there have higher indices);
+   * walk left while the distance does not grow (ties go to lower indices). */
+  int best = lo < pal->used ? lo : pal->used - 1;
+  double dist = fabs(x - lut[best]);
+  for (int i = best - 1; i >= 0; i--) {
+    double di = fabs(x - lut[i]);
+    if (di > dist) break;
+    best = i;
+    dist = di;
+  }
+  return (uint8_t)best;
+}
+
+bool cais_palette_from_hist16(const uint64_t *kept_hist, cais_float_type type,
+                              int nbits, cais_palette *pal,
+                              uint8_t *code_table) {
+  size_t d = 0;
+  for (uint32_t p = 0; p < 65536u; p++) d += kept_hist[p] != 0;
+  double *x = malloc(d * sizeof *x);
+  uint64_t *count = malloc(d * sizeof *count);
+  uint16_t *pattern = malloc(d * sizeof *pattern);
+  bool ok = x && count && pattern;
+  if (ok) {
+    const float *half = cais_half_table(type);
+    size_t j = 0;
+    for (uint32_t key = 0; key < 65536u; key++) { /* ascending value order */
+      uint32_t bits = cais_value_order_bits(key, true);
+      if (!kept_hist[bits]) continue;
+      x[j] = (double)half[bits];
+      count[j] = kept_hist[bits];
+      pattern[j++] = (uint16_t)bits;
+    }
+    ok = cais_palette_build(x, count, d, nbits, type, pal);
+  }
+  if (ok) {
+    memset(code_table, 0, 65536u);
+    for (size_t j = 0; j < d; j++) code_table[pattern[j]] = cais_palette_nearest(pal, x[j]);
+  }
+  free(x);
+  free(count);
+  free(pattern);
+  return ok;
+}
+
+bool cais_palette_from_values32(const uint32_t *values, size_t nnz, int nbits,
+                                cais_palette *pal) {
+  double *x;
+  uint64_t *count;
+  size_t d;
+  if (!cais_sort_f32_distinct(values, nnz, &x, &count, &d)) return false;
+  bool ok = cais_palette_build(x, count, d, nbits, CAIS_FLOAT_F32, pal);
+  free(x);
+  free(count);
+  return ok;
+}

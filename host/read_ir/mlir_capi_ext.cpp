@@ -1,0 +1,134 @@
+// mlir_capi_ext.cpp -- see mlir_capi_ext.h.  Kept small on purpose: each
+// function unwraps the C handles, makes one MLIR C++ call and wraps the
+// answer back into a plain struct.
+#include "read_ir/mlir_capi_ext.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mlir/Bytecode/BytecodeReader.h"
+#include "mlir/CAPI/IR.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+
+extern "C" caisMlirBlob caisMlirDenseResourceElementsAttrGetBlob(MlirAttribute attr) {
+  caisMlirBlob out = {nullptr, 0, 0, false};
+  auto resource = llvm::dyn_cast_or_null<DenseResourceElementsAttr>(unwrap(attr));
+  if (!resource) return out;
+  const AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob) return out;
+  ArrayRef<char> data = blob->getData();
+  out.data = data.data();
+  out.size = data.size();
+  out.alignment = blob->getDataAlignment();
+  out.present = true;
+  return out;
+}
+
+extern "C" MlirStringRef caisMlirDenseResourceElementsAttrGetKey(MlirAttribute attr) {
+  auto resource = llvm::dyn_cast_or_null<DenseResourceElementsAttr>(unwrap(attr));
+  if (!resource) return MlirStringRef{nullptr, 0};
+  StringRef key = resource.getRawHandle().getKey();
+  return MlirStringRef{key.data(), key.size()};
+}
+
+extern "C" void caisMlirDenseResourceElementsAttrReleaseBlob(MlirAttribute attr) {
+  auto resource = llvm::dyn_cast_or_null<DenseResourceElementsAttr>(unwrap(attr));
+  if (!resource) return;
+  DenseResourceElementsHandle handle = resource.getRawHandle();
+  if (auto *entry = handle.getResource()) entry->setBlob(AsmResourceBlob());
+}
+
+extern "C" bool caisMlirIsBytecode(const void *bytes, size_t size) {
+  static const char magic[4] = {'M', 'L', '\xef', 'R'};
+  return size >= 4 && std::memcmp(bytes, magic, 4) == 0;
+}
+
+// Parses `buffer` (text or bytecode) into a module.  A shared SourceMgr lets
+// the bytecode reader keep the buffer alive for as long as resource blobs
+// point into it, so aligned blobs are used in place (zero copy).
+static MlirModule parseBuffer(MlirContext context,
+                              std::unique_ptr<llvm::MemoryBuffer> buffer) {
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  ParserConfig config(unwrap(context), /*verifyAfterParse=*/true);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  if (!module) return MlirModule{nullptr};
+  return wrap(module.release());
+}
+
+extern "C" MlirModule caisMlirParseSourceFile(MlirContext context, MlirStringRef path,
+                                              bool *isBytecode,
+                                              caisMlirFileMapping *mapping,
+                                              char *ioErrorBuf, size_t ioErrorBufSize) {
+  std::string filename(path.data, path.length);
+  if (ioErrorBuf && ioErrorBufSize) ioErrorBuf[0] = '\0';
+  // Peek at the magic first: bytecode is mapped without a NUL terminator so
+  // that the mapping (page aligned) keeps blob alignment and is never copied;
+  // text needs the terminator for MLIR's lexer.
+  bool bytecode = false;
+  {
+    auto head = llvm::MemoryBuffer::getFileSlice(filename, 4, 0, /*IsVolatile=*/false);
+    if (head && (*head)->getBufferSize() == 4)
+      bytecode = caisMlirIsBytecode((*head)->getBufferStart(), 4);
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(filename, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/!bytecode,
+                                            /*IsVolatile=*/false);
+  if (!buffer) {
+    if (ioErrorBuf && ioErrorBufSize) {
+      std::string msg = buffer.getError().message();
+      std::snprintf(ioErrorBuf, ioErrorBufSize, "%s", msg.c_str());
+    }
+    return MlirModule{nullptr};
+  }
+  if (isBytecode) *isBytecode = bytecode;
+  if (mapping) {
+    // Only a bytecode mapping outlives the parse (blobs point into it).
+    mapping->start = bytecode ? (*buffer)->getBufferStart() : nullptr;
+    mapping->size = bytecode ? (*buffer)->getBufferSize() : 0;
+  }
+  return parseBuffer(context, std::move(*buffer));
+}
+
+extern "C" MlirModule caisMlirParseSourceMemory(MlirContext context, const void *data,
+                                                size_t size, MlirStringRef sourceName) {
+  // The copy is NUL-terminated (the text lexer needs it) and suitably
+  // aligned for bytecode blobs.
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+      llvm::StringRef(static_cast<const char *>(data), size),
+      llvm::StringRef(sourceName.data, sourceName.length));
+  return parseBuffer(context, std::move(buffer));
+}
+
+// MLIR 19's Operation::clone drops the properties (`<{...}>`) of
+// unregistered ops, which is every coreai op; copy them back from the
+// original, pairing the two trees op by op in walk order.
+static void copyProperties(Operation *to, Operation *from) {
+  Attribute props = from->getPropertiesAsAttribute();
+  if (props)
+    (void)to->setPropertiesFromAttribute(props, /*emitError=*/nullptr);
+}
+
+extern "C" void caisMlirOperationCopyProperties(MlirOperation to, MlirOperation from) {
+  copyProperties(unwrap(to), unwrap(from));
+}
+
+extern "C" MlirOperation caisMlirOperationCloneWithProperties(MlirOperation op) {
+  Operation *original = unwrap(op);
+  Operation *copy = original->clone();
+  std::vector<Operation *> from, to;
+  original->walk<WalkOrder::PreOrder>([&](Operation *o) { from.push_back(o); });
+  copy->walk<WalkOrder::PreOrder>([&](Operation *o) { to.push_back(o); });
+  for (size_t i = 0; i < from.size() && i < to.size(); i++) copyProperties(to[i], from[i]);
+  return wrap(copy);
+}

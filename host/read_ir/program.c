@@ -1,0 +1,278 @@
+/* program.c -- reading programs into MLIR and the lifetime of cais_program
+ * (see caisparse.h and program.h). */
+#include "read_ir/program.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "read_ir/locations.h"
+#include "read_ir/mlir_print.h"
+
+/*--- diagnostics ----------------------------------------------------------*/
+
+/* Keeps the first error as "file:line:col: message"; other diagnostics are
+ * swallowed while capturing (we report one clear error, not MLIR's trail). */
+static MlirLogicalResult on_diagnostic(MlirDiagnostic diag, void *user) {
+  cais_ir_context *ir = user;
+  if (!ir->capture_diagnostics) return mlirLogicalResultFailure();
+  if (mlirDiagnosticGetSeverity(diag) != MlirDiagnosticError)
+    return mlirLogicalResultSuccess();
+  if (ir->first_diagnostic[0]) return mlirLogicalResultSuccess();
+  char where[512];
+  MlirLocation loc = mlirDiagnosticGetLocation(diag);
+  if (!cais_location_get_file_line_col(loc, where, sizeof where))
+    cais_print_location(loc, where, sizeof where);
+  char message[512];
+  cais_print_sink sink = {message, sizeof message, 0};
+  message[0] = '\0';
+  mlirDiagnosticPrint(diag, cais_print_sink_append, &sink);
+  snprintf(ir->first_diagnostic, sizeof ir->first_diagnostic, "%s: %s", where,
+           message);
+  return mlirLogicalResultSuccess();
+}
+
+void cais_ir_capture_begin(cais_ir_context *ir) {
+  ir->first_diagnostic[0] = '\0';
+  ir->capture_diagnostics = true;
+}
+
+void cais_ir_capture_end(cais_ir_context *ir) { ir->capture_diagnostics = false; }
+
+/*--- contexts --------------------------------------------------------------*/
+
+static cais_ir_context *ir_context_new(void) {
+  cais_ir_context *ir = calloc(1, sizeof *ir);
+  if (!ir) return NULL;
+  /* No threading inside MLIR: we parse and rewrite from one thread, and our
+   * own pool does the heavy work. */
+  ir->context = mlirContextCreateWithThreading(false);
+  mlirContextSetAllowUnregisteredDialects(ir->context, true);
+  ir->owns_context = true;
+  ir->refs = 1;
+  ir->handler = mlirContextAttachDiagnosticHandler(ir->context, on_diagnostic,
+                                                   ir, NULL);
+  ir->has_handler = true;
+  return ir;
+}
+
+static void ir_context_release(cais_ir_context *ir) {
+  if (!ir || --ir->refs > 0) return;
+  if (ir->has_handler) mlirContextDetachDiagnosticHandler(ir->context, ir->handler);
+  if (ir->owns_context) mlirContextDestroy(ir->context);
+  free(ir);
+}
+
+/*--- reading ----------------------------------------------------------------*/
+
+/* Text that is not MLIR: a NUL byte in the first 4 KiB means binary data. */
+static bool looks_binary(const unsigned char *p, size_t n) {
+  if (n > 4096) n = 4096;
+  return memchr(p, '\0', n) != NULL;
+}
+
+static cais_status finish_read(cais_ir_context *ir, MlirModule module,
+                               const char *source_name, cais_format format,
+                               caisMlirFileMapping mapping, cais_program **out,
+                               cais_error *err) {
+  cais_program *p = calloc(1, sizeof *p);
+  char *name = strdup(source_name);
+  if (!p || !name) {
+    free(p);
+    free(name);
+    mlirModuleDestroy(module);
+    ir_context_release(ir);
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory",
+                     source_name);
+  }
+  p->ir = ir;
+  p->module = module;
+  p->owns_module = true;
+  p->source_format = format;
+  p->source_name = name;
+  p->mapping = mapping;
+  *out = p;
+  return CAIS_OK;
+}
+
+static cais_status parse_failure(cais_ir_context *ir, const char *name,
+                                 const char *fallback, cais_error *err) {
+  cais_status st;
+  if (ir->first_diagnostic[0])
+    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s", ir->first_diagnostic);
+  else
+    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s: %s", name, fallback);
+  ir_context_release(ir);
+  return st;
+}
+
+cais_status cais_program_read_file(const char *path, cais_program **out,
+                                   cais_error *err) {
+  if (!path || !out)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_read_file: path and out are required");
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return cais_fail(err, CAIS_ERROR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return cais_fail(err, CAIS_ERROR_IO, "%s: is a directory", path);
+  if (st.st_size == 0)
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "%s: empty file (expected MLIR text or bytecode)", path);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return cais_fail(err, CAIS_ERROR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
+  unsigned char head[4096];
+  size_t head_len = fread(head, 1, sizeof head, f);
+  fclose(f);
+  bool bytecode = caisMlirIsBytecode(head, head_len);
+  if (!bytecode && looks_binary(head, head_len))
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "%s: not an MLIR program (binary data without the MLIR "
+                     "bytecode signature)",
+                     path);
+
+  cais_ir_context *ir = ir_context_new();
+  if (!ir)
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
+  char io_error[256];
+  caisMlirFileMapping mapping = {NULL, 0};
+  cais_ir_capture_begin(ir);
+  MlirModule module = caisMlirParseSourceFile(
+      ir->context, mlirStringRefCreateFromCString(path), &bytecode, &mapping,
+      io_error, sizeof io_error);
+  cais_ir_capture_end(ir);
+  if (mlirModuleIsNull(module)) {
+    if (io_error[0]) {
+      ir_context_release(ir);
+      return cais_fail(err, CAIS_ERROR_IO, "%s: cannot read: %s", path, io_error);
+    }
+    return parse_failure(ir, path,
+                         bytecode ? "invalid or truncated MLIR bytecode"
+                                  : "invalid MLIR text",
+                         err);
+  }
+  return finish_read(ir, module, path,
+                     bytecode ? CAIS_FORMAT_BYTECODE : CAIS_FORMAT_TEXT, mapping,
+                     out, err);
+}
+
+cais_status cais_program_read_memory(const void *data, size_t size,
+                                     const char *source_name,
+                                     cais_program **out, cais_error *err) {
+  if (!out || (!data && size))
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_read_memory: data and out are required");
+  const char *name = source_name ? source_name : "<memory>";
+  if (size == 0)
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "%s: empty input (expected MLIR text or bytecode)", name);
+  bool bytecode = caisMlirIsBytecode(data, size);
+  if (!bytecode && looks_binary(data, size))
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "%s: not an MLIR program (binary data without the MLIR "
+                     "bytecode signature)",
+                     name);
+  cais_ir_context *ir = ir_context_new();
+  if (!ir)
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", name);
+  cais_ir_capture_begin(ir);
+  MlirModule module = caisMlirParseSourceMemory(
+      ir->context, data, size, mlirStringRefCreateFromCString(name));
+  cais_ir_capture_end(ir);
+  if (mlirModuleIsNull(module))
+    return parse_failure(ir, name,
+                         bytecode ? "invalid or truncated MLIR bytecode"
+                                  : "invalid MLIR text",
+                         err);
+  caisMlirFileMapping none = {NULL, 0};
+  return finish_read(ir, module, name,
+                     bytecode ? CAIS_FORMAT_BYTECODE : CAIS_FORMAT_TEXT, none,
+                     out, err);
+}
+
+cais_status cais_program_wrap_module(MlirModule module, cais_program **out,
+                                     cais_error *err) {
+  if (!out || mlirModuleIsNull(module))
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_wrap_module: a module and out are required");
+  MlirContext ctx = mlirModuleGetContext(module);
+  if (!mlirContextGetAllowUnregisteredDialects(ctx))
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_wrap_module: the module's context must allow "
+                     "unregistered dialects (coreai ops are unregistered)");
+  cais_ir_context *ir = calloc(1, sizeof *ir);
+  cais_program *p = calloc(1, sizeof *p);
+  char *name = strdup("<module>");
+  if (!ir || !p || !name) {
+    free(ir);
+    free(p);
+    free(name);
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  ir->context = ctx;
+  ir->owns_context = false;
+  ir->refs = 1;
+  p->ir = ir;
+  p->module = module;
+  p->owns_module = false;
+  p->source_format = CAIS_FORMAT_TEXT;
+  p->source_name = name;
+  *out = p;
+  return CAIS_OK;
+}
+
+cais_status cais_program_new_in_context(const cais_program *from,
+                                        MlirModule module, cais_program **out,
+                                        cais_error *err) {
+  cais_program *p = calloc(1, sizeof *p);
+  char *name = strdup(from->source_name);
+  if (!p || !name) {
+    free(p);
+    free(name);
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  from->ir->refs++;
+  p->ir = from->ir;
+  p->module = module;
+  p->owns_module = true;
+  p->source_format = from->source_format;
+  p->source_name = name;
+  p->mapping = from->mapping;
+  *out = p;
+  return CAIS_OK;
+}
+
+MlirModule cais_program_module(const cais_program *program) {
+  return program ? program->module : (MlirModule){NULL};
+}
+
+cais_format cais_program_source_format(const cais_program *program) {
+  return program ? program->source_format : CAIS_FORMAT_TEXT;
+}
+
+void cais_program_destroy(cais_program *program) {
+  if (!program) return;
+  if (program->owns_module) mlirModuleDestroy(program->module);
+  ir_context_release(program->ir);
+  free(program->source_name);
+  free(program);
+}
+
+void cais_program_drop_pages(const cais_program *program, const void *data,
+                             size_t size) {
+  const char *start = program->mapping.start;
+  const char *p = data;
+  if (!start || p < start || p + size > start + program->mapping.size) return;
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t hi = ((uintptr_t)p + size) & ~((uintptr_t)page - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
