@@ -14,10 +14,28 @@ find_library(CAIS_MLIR_CAPI_IR NAMES MLIRCAPIIR PATHS "${CAIS_LLVM_LIBDIR}" NO_D
 find_library(CAIS_LLVM_SHARED NAMES LLVM-19 LLVM PATHS "${CAIS_LLVM_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
 add_library(cais_mlir INTERFACE)
 target_include_directories(cais_mlir SYSTEM INTERFACE ${MLIR_INCLUDE_DIRS} ${LLVM_INCLUDE_DIRS})
-target_link_libraries(cais_mlir INTERFACE
-  -Wl,--start-group ${CAIS_MLIR_CAPI_IR} ${CAIS_MLIR_SHARED} ${CAIS_LLVM_SHARED} -Wl,--end-group
-  stdc++)
-target_link_options(cais_mlir INTERFACE "-Wl,-rpath,${CAIS_LLVM_LIBDIR}")
+option(CAIS_STATIC_MLIR
+  "Link MLIR and LLVMSupport statically (a self-contained tool for machines without LLVM 19; not for the installed library)" OFF)
+if(CAIS_STATIC_MLIR)
+  # The archives the C API needs, found by name in LLVM 19's library dir.
+  set(CAIS_MLIR_STATIC_NAMES MLIRCAPIIR MLIRBytecodeWriter MLIRBytecodeOpInterface
+      MLIRParser MLIRBytecodeReader MLIRAsmParser MLIRIR MLIRSupport MLIRPass
+      MLIRAnalysis MLIRCallInterfaces MLIRControlFlowInterfaces MLIRDataLayoutInterfaces
+      MLIRInferIntRangeInterface MLIRInferTypeOpInterface MLIRLoopLikeInterface
+      MLIRFunctionInterfaces MLIRPresburger MLIRSideEffectInterfaces MLIRViewLikeInterface
+      LLVMSupport LLVMDemangle)
+  set(CAIS_MLIR_STATIC_LIBS)
+  foreach(name ${CAIS_MLIR_STATIC_NAMES})
+    list(APPEND CAIS_MLIR_STATIC_LIBS "${CAIS_LLVM_LIBDIR}/lib${name}.a")
+  endforeach()
+  target_link_libraries(cais_mlir INTERFACE
+    -Wl,--start-group ${CAIS_MLIR_STATIC_LIBS} -Wl,--end-group stdc++ pthread)
+else()
+  target_link_libraries(cais_mlir INTERFACE
+    -Wl,--start-group ${CAIS_MLIR_CAPI_IR} ${CAIS_MLIR_SHARED} ${CAIS_LLVM_SHARED} -Wl,--end-group
+    stdc++)
+  target_link_options(cais_mlir INTERFACE "-Wl,-rpath,${CAIS_LLVM_LIBDIR}")
+endif()
 
 find_package(Threads REQUIRED)
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_print_usage(FILE *out) {
   fputs(
@@ -85,6 +86,14 @@ static bool parse_int64(const char *s, long long *out) {
   return true;
 }
 
+/* Whether two paths name one file: the same text, or the same inode. */
+static bool same_file(const char *x, const char *y) {
+  if (strcmp(x, y) == 0) return true;
+  struct stat sx, sy;
+  return stat(x, &sx) == 0 && stat(y, &sy) == 0 && sx.st_dev == sy.st_dev &&
+         sx.st_ino == sy.st_ino;
+}
+
 /* --device auto | cpu | opencl | opencl:P.D */
 static int parse_device(const char *s, cais_engine_config *c) {
   if (strcmp(s, "auto") == 0) {
@@ -114,14 +123,15 @@ static int parse_n_m(const char *s, cli_args *a) {
   char copy[256];
   snprintf(copy, sizeof copy, "%s", s);
   size_t count = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+  /* Split by hand: strtok would skip empty fields, taking "2:4:" for 2:4. */
+  for (char *tok = copy, *next; tok; tok = next) {
+    next = strchr(tok, ':');
+    if (next) *next++ = '\0';
     if (count == sizeof a->n_m_values / sizeof *a->n_m_values ||
         !parse_double(tok, &a->n_m_values[count]))
       return usage_error("--n-m", "expected N:M with two integers, got '%s'", s);
     count++;
   }
-  if (count == 0) return usage_error("--n-m", "expected N:M, got '%s'", s);
   a->options.n_m_ratio = a->n_m_values;
   a->options.n_m_ratio_len = count;
   return 0;
@@ -194,6 +204,7 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
         v = argv[++i];
       }
       NEED("--output");
+      if (!*v) return usage_error("-o", "needs a file name");
       a->output = v;
     } else if (VALUE("--target-sparsity")) {
       NEED("--target-sparsity");
@@ -250,6 +261,7 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
       else return usage_error("--emit", "expected text or bytecode, got '%s'", v);
     } else if (VALUE("--report")) {
       NEED("--report");
+      if (!*v) return usage_error("--report", "needs a file name");
       a->report_path = v;
     } else if (arg[0] == '-' && arg[1] != '\0') {
       return usage_error(arg, "unknown option");
@@ -288,6 +300,10 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
     return usage_error("--in-place", "cannot be combined with -o");
   if (!a->in_place && !a->output)
     return usage_error("-o", "an output file is required (or --in-place)");
+  /* The report would replace the program it describes. */
+  const char *program_out = a->in_place ? a->input : a->output;
+  if (a->report_path && same_file(a->report_path, program_out))
+    return usage_error("--report", "'%s' is also the output program", a->report_path);
   a->options.in_place = true; /* the CLI never needs the input module again */
   return 0;
 }

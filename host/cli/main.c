@@ -3,9 +3,13 @@
  * Compression reads the input, sparsifies it in place in memory (the input
  * module is not needed afterwards), and writes the output atomically; the
  * output file, or with --in-place the input file, is only replaced once the
- * new content is complete on disk.  SIGINT/SIGTERM remove any temporary
- * file before the process dies. */
+ * new content is complete on disk.  SIGINT/SIGTERM (and crashes, and
+ * MLIR's fatal errors) remove any temporary file before the process dies.
+ * docs/RELIABILITY.md says what is tested. */
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +19,8 @@
 #include "cli/summary.h"
 #include "common/atomic_file.h"
 #include "inspect/inspect.h"
+#include "read_ir/mlir_capi_ext.h"
+#include "read_ir/parse_probe.h"
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -22,20 +28,61 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void on_fatal_signal(int sig) {
+/* Signals that end the process: temporary files go first.  Crashes
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGABRT) clean up too, then hand over to
+ * whatever handled them before (a sanitizer's report, or the default). */
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT,
+                                    SIGSEGV, SIGBUS, SIGFPE};
+#define NUM_FATAL_SIGNALS (sizeof fatal_signals / sizeof *fatal_signals)
+static struct sigaction previous_actions[NUM_FATAL_SIGNALS];
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+  (void)context;
   cais_atomic_file_cleanup_all();
-  signal(sig, SIG_DFL);
-  raise(sig);
+  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++)
+    if (fatal_signals[i] == sig) sigaction(sig, &previous_actions[i], NULL);
+  /* A real fault re-executes the faulting instruction on return, reaching
+   * the previous handler with its real context; a signal sent by kill()
+   * (si_code <= 0) is re-raised, delivered once this handler returns. */
+  bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
+               info->si_code > 0;
+  if (!fault) raise(sig);
 }
 
 static void install_signal_handlers(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_fatal_signal;
+  sa.sa_sigaction = on_fatal_signal;
+  sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
+  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++)
+    sigaction(fatal_signals[i], &sa, &previous_actions[i]);
+}
+
+/* The file being read, for the fatal error message. */
+static const char *g_current_file = "";
+
+/* LLVM/MLIR gave up (report_fatal_error, a failed allocation inside MLIR):
+ * the process cannot continue, but it can say why and leave no temporary
+ * file behind. */
+static void on_mlir_fatal(void *user, const char *reason) {
+  (void)user;
+  cais_atomic_file_cleanup_all();
+  fprintf(stderr, "cai-sparsify: error: %s%sMLIR failed: %s\n", g_current_file,
+          g_current_file[0] ? ": " : "", reason);
+  fflush(stderr);
+  _exit(CLI_EXIT_FAILURE);
+}
+
+/* Reads a program; bytecode is probed in a child process first, so that a
+ * corrupt file MLIR's reader would crash on is refused with a message
+ * (read_ir/parse_probe.h). */
+static cais_status read_program(const char *path, cais_program **out,
+                                cais_error *err) {
+  g_current_file = path;
+  cais_status st = cais_program_probe_file(path, err);
+  if (st == CAIS_OK) st = cais_program_read_file(path, out, err);
+  return st;
 }
 
 /* Library status -> exit status (spec section 6). */
@@ -76,20 +123,23 @@ static int run_compress(cli_args *a) {
   /* Options are checked before any file is read. */
   if (cais_options_validate(&a->options, &err) != CAIS_OK) return fail(&err);
 
+  /* The input is read before the engine starts (threads, OpenCL): a bad
+   * file fails fast, and the bytecode probe forks a process that has no
+   * other threads yet. */
+  double t0 = now_seconds();
+  cais_program *program = NULL;
+  if (read_program(a->input, &program, &err) != CAIS_OK) return fail(&err);
+  double t_read = now_seconds() - t0;
+
   cli_progress progress;
   cli_progress_init(&progress, a->verbosity);
   a->engine.on_progress = cli_progress_update;
   a->engine.progress_user = &progress;
   cais_engine *engine = NULL;
-  if (cais_engine_create(&a->engine, &engine, &err) != CAIS_OK) return fail(&err);
-
-  double t0 = now_seconds();
-  cais_program *program = NULL;
-  if (cais_program_read_file(a->input, &program, &err) != CAIS_OK) {
-    cais_engine_destroy(engine);
+  if (cais_engine_create(&a->engine, &engine, &err) != CAIS_OK) {
+    cais_program_destroy(program);
     return fail(&err);
   }
-  double t_read = now_seconds() - t0;
 
   cais_program *result = NULL;
   cais_report *report = NULL;
@@ -120,7 +170,7 @@ static int run_compress(cli_args *a) {
 static int run_inspect(const cli_args *a) {
   cais_error err;
   cais_program *program = NULL;
-  if (cais_program_read_file(a->input, &program, &err) != CAIS_OK) return fail(&err);
+  if (read_program(a->input, &program, &err) != CAIS_OK) return fail(&err);
   cais_status st = cais_inspect_program(program, stdout, &err);
   cais_program_destroy(program);
   return st == CAIS_OK ? CLI_EXIT_OK : fail(&err);
@@ -130,8 +180,8 @@ static int run_verify(const cli_args *a) {
   cais_error err;
   if (cais_options_validate(&a->options, &err) != CAIS_OK) return fail(&err);
   cais_program *original = NULL, *compressed = NULL;
-  if (cais_program_read_file(a->input, &original, &err) != CAIS_OK) return fail(&err);
-  if (cais_program_read_file(a->compressed, &compressed, &err) != CAIS_OK) {
+  if (read_program(a->input, &original, &err) != CAIS_OK) return fail(&err);
+  if (read_program(a->compressed, &compressed, &err) != CAIS_OK) {
     cais_program_destroy(original);
     return fail(&err);
   }
@@ -164,6 +214,7 @@ int main(int argc, char **argv) {
   int rc = cli_parse_args(argc, argv, &args);
   if (rc) return rc;
   install_signal_handlers();
+  caisMlirInstallFatalErrorHandler(on_mlir_fatal, NULL);
   switch (args.mode) {
     case CLI_MODE_HELP: cli_print_usage(stdout); return CLI_EXIT_OK;
     case CLI_MODE_VERSION: printf("cai-sparsify %s\n", cais_version_string()); return CLI_EXIT_OK;

@@ -28,8 +28,8 @@ void cli_print_summary(FILE *out, const cais_report *report, const char *output,
             mb(t->bytes_before), mb(t->bytes_after), ratio, t->worst_relative_error,
             t->worst_weight ? t->worst_weight : "-");
   double total = seconds_read + t->seconds_total + seconds_write;
-  fprintf(out, "  device: %s; %.2f s (read %.2f, select %.2f, compute %.2f, rewrite %.2f, write %.2f)",
-          t->device, total, seconds_read, t->seconds_select, t->seconds_compute,
+  fprintf(out, "  device: %s; %.2f s (read %.2f, collect %.2f, compute %.2f, rewrite %.2f, write %.2f)",
+          t->device, total, seconds_read, t->seconds_collect, t->seconds_compute,
           t->seconds_rewrite, seconds_write);
   if (t->device_batches) fprintf(out, "; %zu device batches", t->device_batches);
   fprintf(out, "\n  output: %s\n", output);

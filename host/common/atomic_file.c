@@ -48,19 +48,53 @@ static void release(cais_atomic_file *file) {
   file->stream = NULL;
 }
 
+/* A destination that exists and is not a regular file is written in
+ * place (see atomic_file.h). */
+static cais_status open_direct(cais_atomic_file *file, const char *path,
+                               cais_error *err) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || !(file->stream = fdopen(fd, "wb"))) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    release(file);
+    return cais_fail(err, CAIS_ERROR_IO, "%s: cannot open output file: %s", path,
+                     strerror(e));
+  }
+  file->direct = 1;
+  return CAIS_OK;
+}
+
 cais_status cais_atomic_file_open(cais_atomic_file *file, const char *path,
                                   cais_error *err) {
   memset(file, 0, sizeof *file);
   file->slot = -1;
-  file->final_path = strdup(path);
-  char *dir_copy = strdup(path);
-  if (!file->final_path || !dir_copy) {
-    free(dir_copy);
+  const char *fault = getenv("CAIS_FAULT_WRITE_AFTER");
+  file->fault_after = fault && *fault ? atoll(fault) : -1;
+
+  struct stat dest;
+  if (stat(path, &dest) == 0 && S_ISDIR(dest.st_mode))
+    return cais_fail(err, CAIS_ERROR_IO, "%s: cannot write output: is a directory",
+                     path);
+  if (stat(path, &dest) == 0 && !S_ISREG(dest.st_mode)) {
+    file->final_path = strdup(path);
+    return open_direct(file, path, err);
+  }
+  /* Replace a symlink's target, not the link. */
+  char *resolved = NULL;
+  struct stat link;
+  if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode)) resolved = realpath(path, NULL);
+  file->final_path = strdup(resolved ? resolved : path);
+  free(resolved);
+  char *dir_copy = file->final_path ? strdup(file->final_path) : NULL;
+  if (!dir_copy) {
     release(file);
     return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
   }
+  /* Messages keep naming `path` as the caller gave it (it outlives us);
+   * the work is done on the resolved file->final_path. */
+  const char *target = file->final_path;
   const char *dir = dirname(dir_copy);
-  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
   size_t len = strlen(dir) + strlen(base) + 32;
   file->temp_path = malloc(len);
   if (!file->temp_path) {
@@ -88,7 +122,7 @@ cais_status cais_atomic_file_open(cais_atomic_file *file, const char *path,
 
   struct stat st;
   mode_t mode;
-  if (stat(path, &st) == 0) {
+  if (stat(target, &st) == 0) {
     mode = st.st_mode & 07777;
   } else {
     mode_t mask = umask(0);
@@ -113,8 +147,26 @@ cais_status cais_atomic_file_open(cais_atomic_file *file, const char *path,
 void cais_atomic_file_write(cais_atomic_file *file, const void *data,
                             size_t size) {
   if (!file->stream || file->write_errno || size == 0) return;
-  if (fwrite(data, 1, size, file->stream) != size)
+  if (file->fault_after >= 0 && file->written + (long long)size > file->fault_after) {
+    size = (size_t)(file->fault_after - file->written); /* what still "fits" */
+    file->write_errno = ENOSPC;
+  }
+  if (size && fwrite(data, 1, size, file->stream) != size && !file->write_errno)
     file->write_errno = errno ? errno : EIO;
+  file->written += (long long)size;
+}
+
+/* After the rename: make the new directory entry durable too (best
+ * effort; some file systems cannot fsync a directory). */
+static void sync_directory(const char *path) {
+  char *copy = strdup(path);
+  if (!copy) return;
+  int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  free(copy);
 }
 
 cais_status cais_atomic_file_commit(cais_atomic_file *file, cais_error *err) {
@@ -124,10 +176,20 @@ cais_status cais_atomic_file_commit(cais_atomic_file *file, cais_error *err) {
   }
   int e = file->write_errno;
   if (!e && fflush(file->stream) != 0) e = errno;
-  if (!e && fsync(fileno(file->stream)) != 0) e = errno;
+  /* Devices and pipes cannot be synced (EINVAL); that is no failure. */
+  if (!e && fsync(fileno(file->stream)) != 0 && !(file->direct && errno == EINVAL))
+    e = errno;
   if (fclose(file->stream) != 0 && !e) e = errno;
   file->stream = NULL;
+  if (file->direct) {
+    cais_status st = e ? cais_fail(err, CAIS_ERROR_IO, "%s: cannot write output: %s",
+                                   file->final_path, strerror(e))
+                       : CAIS_OK;
+    release(file);
+    return st;
+  }
   if (!e && rename(file->temp_path, file->final_path) != 0) e = errno;
+  if (!e) sync_directory(file->final_path);
   if (e) {
     unlink(file->temp_path);
     cais_status st = cais_fail(err, CAIS_ERROR_IO, "%s: cannot write output: %s",
@@ -144,6 +206,6 @@ void cais_atomic_file_abort(cais_atomic_file *file) {
     fclose(file->stream);
     file->stream = NULL;
   }
-  if (file->temp_path) unlink(file->temp_path);
+  if (file->temp_path && !file->direct) unlink(file->temp_path);
   release(file);
 }

@@ -9,6 +9,16 @@
  * destination as it was.  Temporary files still open are also removed by
  * cais_atomic_file_cleanup_all(), which is async-signal-safe and is what the
  * CLI's SIGINT/SIGTERM handler calls.
+ *
+ * A destination that is a symbolic link is resolved first, so the link
+ * stays and its target is replaced.  A destination that exists and is not a
+ * regular file (/dev/null, /dev/stdout, a FIFO) is written directly: it
+ * cannot be replaced atomically, and renaming over it would replace the
+ * device node itself.
+ *
+ * Fault injection for tests: with CAIS_FAULT_WRITE_AFTER=N in the
+ * environment, writes fail with ENOSPC once N bytes are written to a file,
+ * as on a full disk (docs/RELIABILITY.md).  Inert unless set.
  */
 #ifndef CAIS_COMMON_ATOMIC_FILE_H
 #define CAIS_COMMON_ATOMIC_FILE_H
@@ -27,6 +37,9 @@ typedef struct cais_atomic_file {
   char *temp_path;   /**< malloc'd */
   int slot;          /**< index in the cleanup registry, or -1 */
   int write_errno;   /**< first write error seen by cais_atomic_file_write */
+  int direct;        /**< writing straight to a non-regular destination */
+  long long written;     /**< bytes accepted so far */
+  long long fault_after; /**< CAIS_FAULT_WRITE_AFTER, or -1 */
 } cais_atomic_file;
 
 /** Creates the temporary file for `path`.  The final file gets the mode of

@@ -24,9 +24,11 @@ void cais_error_prefix(cais_error *err, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
-  char joined[sizeof err->message];
+  /* Long messages are cut at the buffer's end; the prefix comes first. */
+  char joined[sizeof prefix + sizeof err->message + 2];
   snprintf(joined, sizeof joined, "%s: %s", prefix, err->message);
-  memcpy(err->message, joined, sizeof joined);
+  memcpy(err->message, joined, sizeof err->message - 1);
+  err->message[sizeof err->message - 1] = '\0';
 }
 
 void cais_error_clear(cais_error *err) {

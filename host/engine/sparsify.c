@@ -3,7 +3,8 @@
  *
  *   1. resolve the options (fail before touching anything);
  *   2. pick the target module: the program itself (in_place) or a clone;
- *   3. collect every float constant and decide eligibility (select_weights);
+ *   3. collect every float constant and decide eligibility (select_weights),
+ *      and refuse a run that cannot fit in memory (memory_budget.h);
  *   4. cut the eligible weights into batches that fit the backend, compute
  *      each batch (device, then the CPU for whatever the device could not
  *      finish), and rewrite the batch's weights into op chains right away so
@@ -22,6 +23,7 @@
 #include "common/error.h"
 #include "compute/compute_job.h"
 #include "engine/engine.h"
+#include "engine/memory_budget.h"
 #include "engine/options.h"
 #include "read_ir/mlir_capi_ext.h"
 #include "read_ir/program.h"
@@ -144,6 +146,10 @@ static cais_status finish_job(cais_engine *e, const cais_compress_params *params
   cais_job_result *r = &job->result;
   const cais_job_timing *t = &r->timing;
   pub->seconds = t->select + t->compact + t->joint + t->stats;
+  pub->seconds_select = t->select;
+  pub->seconds_compact = t->compact;
+  pub->seconds_joint = t->joint;
+  pub->seconds_stats = t->stats;
   pub->mode = cais_prune_mode_name(params->prune);
   if (r->outcome == CAIS_JOB_SKIPPED) {
     pub->outcome = CAIS_WEIGHT_SKIPPED;
@@ -173,9 +179,26 @@ static cais_status run(cais_engine *e, cais_program *target,
   double t0 = now_seconds();
   cais_weight_set set;
   cais_status st =
-      cais_collect_weights(target->module, options->weight_num_threshold, &set, err);
+      cais_collect_weights_lazy(target->module, options->weight_num_threshold, &set, err);
   if (st != CAIS_OK) {
-    cais_error_prefix(err, "%s", target->source_name);
+    /* Name the file, unless the location in the message already does. */
+    if (err && strncmp(err->message, target->source_name,
+                       strlen(target->source_name)) != 0)
+      cais_error_prefix(err, "%s", target->source_name);
+    return st;
+  }
+  /* Refuse a run that cannot fit before anything is computed or changed
+   * (memory_budget.h); only then expand splat weights. */
+  uint64_t device_batch = e->device && !e->device_disabled
+                              ? e->device->ops->batch_byte_limit(e->device)
+                              : 0;
+  st = cais_check_run_memory(&set, params,
+                             target->source_format == CAIS_FORMAT_TEXT,
+                             cais_threadpool_size(e->pool), device_batch,
+                             target->source_name, err);
+  if (st == CAIS_OK) st = cais_weight_set_expand_splats(&set, err);
+  if (st != CAIS_OK) {
+    cais_weight_set_free(&set);
     return st;
   }
   double t_selected = now_seconds();
@@ -265,7 +288,7 @@ static cais_status run(cais_engine *e, cais_program *target,
   }
 
   cais_report_totals *t = &report->totals;
-  t->seconds_select = t_selected - t0;
+  t->seconds_collect = t_selected - t0;
   t->seconds_compute = compute_seconds;
   t->seconds_rewrite = rewrite_seconds;
   t->seconds_total = now_seconds() - t0;

@@ -349,7 +349,11 @@ typedef struct cais_weight_report {
   uint64_t bytes_after;    /**< bytes of every constant in its op chain */
   /** ||w - decoded|| / ||w|| over the whole tensor (0 when ||w|| = 0). */
   double relative_error;
-  double seconds;          /**< compute time spent on this weight */
+  double seconds;          /**< compute time spent on this weight: */
+  double seconds_select;   /**<   threshold / score selection and the mask */
+  double seconds_compact;  /**<   gathering the non-zeros */
+  double seconds_joint;    /**<   quantization or k-means and index packing */
+  double seconds_stats;    /**<   reconstruction error */
 } cais_weight_report;
 
 typedef struct cais_report_totals {
@@ -357,8 +361,12 @@ typedef struct cais_report_totals {
   uint64_t bytes_before, bytes_after; /**< compressed weights only */
   double worst_relative_error;
   const char *worst_weight;           /**< NULL when nothing was compressed */
-  /** Wall-clock seconds per phase of cais_engine_sparsify. */
-  double seconds_select, seconds_compute, seconds_rewrite, seconds_total;
+  /** Wall-clock seconds per phase of cais_engine_sparsify: finding and
+   *  checking the weights, computing (all batches), rewriting the IR. */
+  double seconds_collect, seconds_compute, seconds_rewrite, seconds_total;
+  /** The weights' compute seconds summed per step (thread time, so with
+   *  several threads they can add up to more than seconds_compute). */
+  double compute_select, compute_compact, compute_joint, compute_stats;
   const char *device;                 /**< as cais_engine_device_name */
   size_t device_batches;              /**< batches sent to an OpenCL device */
   size_t device_fallbacks;            /**< batches redone on the CPU */

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -131,4 +133,71 @@ extern "C" MlirOperation caisMlirOperationCloneWithProperties(MlirOperation op) 
   copy->walk<WalkOrder::PreOrder>([&](Operation *o) { to.push_back(o); });
   for (size_t i = 0; i < from.size() && i < to.size(); i++) copyProperties(to[i], from[i]);
   return wrap(copy);
+}
+
+// MLIR's bytecode reader builds dense constants from the file's bytes
+// without checking their size against the type (the check is an assert,
+// compiled out of release builds); printing such a constant later reads
+// past its storage.  Find the first one, in attributes and properties.
+extern "C" bool caisMlirFindMalformedDenseElements(MlirOperation root,
+                                                   MlirOperation *badOp,
+                                                   MlirAttribute *badAttr) {
+  Operation *foundOp = nullptr;
+  Attribute found;
+  auto check = [&](Attribute attr) {
+    if (!attr) return;
+    attr.walk([&](Attribute a) {
+      if (found) return;
+      if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(a)) {
+        bool splat = false;
+        if (!DenseElementsAttr::isValidRawBuffer(dense.getType(), dense.getRawData(),
+                                                 splat))
+          found = a;
+      } else if (auto strings = llvm::dyn_cast<DenseStringElementsAttr>(a)) {
+        size_t count = strings.getRawStringData().size();
+        if (count != 1 && (int64_t)count != strings.getType().getNumElements())
+          found = a;
+      }
+    });
+  };
+  unwrap(root)->walk([&](Operation *op) {
+    check(op->getRawDictionaryAttrs());
+    check(op->getPropertiesAsAttribute());
+    if (!found) return WalkResult::advance();
+    foundOp = op;
+    return WalkResult::interrupt();
+  });
+  if (!foundOp) return false;
+  if (badOp) *badOp = wrap(foundOp);
+  if (badAttr) *badAttr = wrap(found);
+  return true;
+}
+
+// LLVM and MLIR end the process on a fatal error (report_fatal_error, a
+// failed allocation) without unwinding; all we can do is say why and clean
+// up first.  The handler is process-wide, so only a program's main installs
+// it (the CLI; the bytecode probe's child process).
+static void (*fatalHandler)(void *, const char *);
+static void *fatalUser;
+
+static void onFatalError(void *, const char *reason, bool) {
+  fatalHandler(fatalUser, reason);
+}
+
+static void onBadAlloc(void *, const char *reason, bool) {
+  fatalHandler(fatalUser, reason && *reason ? reason : "out of memory");
+}
+
+static void onNewFailure() { fatalHandler(fatalUser, "out of memory"); }
+
+extern "C" void caisMlirInstallFatalErrorHandler(void (*handler)(void *user,
+                                                                 const char *reason),
+                                                 void *user) {
+  fatalHandler = handler;
+  fatalUser = user;
+  llvm::remove_fatal_error_handler();
+  llvm::install_fatal_error_handler(onFatalError, nullptr);
+  llvm::remove_bad_alloc_error_handler();
+  llvm::install_bad_alloc_error_handler(onBadAlloc, nullptr);
+  std::set_new_handler(onNewFailure);
 }

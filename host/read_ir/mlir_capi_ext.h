@@ -70,6 +70,19 @@ void caisMlirOperationCopyProperties(MlirOperation to, MlirOperation from);
  *  keeps its attributes there).  The copy is owned by the caller. */
 MlirOperation caisMlirOperationCloneWithProperties(MlirOperation op);
 
+/** Finds a dense constant (`dense<...>`, in any attribute or property of
+ *  any op under `root`) whose stored bytes do not match its type, as MLIR's
+ *  bytecode reader can build from a corrupt file.  Returns false when there
+ *  is none; otherwise the op and the attribute. */
+bool caisMlirFindMalformedDenseElements(MlirOperation root, MlirOperation *badOp,
+                                        MlirAttribute *badAttr);
+
+/** Routes LLVM's and MLIR's fatal errors (report_fatal_error, failed
+ *  allocations inside MLIR) to `handler`, which must not return (it may
+ *  clean up, print and _exit).  Process-wide: for a program's main only. */
+void caisMlirInstallFatalErrorHandler(void (*handler)(void *user, const char *reason),
+                                      void *user);
+
 /** True when `bytes` starts with MLIR's bytecode magic "ML\xefR". */
 bool caisMlirIsBytecode(const void *bytes, size_t size);
 

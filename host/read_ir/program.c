@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/memory_limit.h"
 #include "read_ir/locations.h"
 #include "read_ir/mlir_print.h"
 
@@ -76,10 +77,37 @@ static bool looks_binary(const unsigned char *p, size_t n) {
   return memchr(p, '\0', n) != NULL;
 }
 
+/* A dense constant whose bytes do not match its type (corrupt bytecode)
+ * would be read past its end later, when printed or compressed. */
+static cais_status check_dense_constants(MlirModule module, const char *source_name,
+                                         cais_error *err) {
+  MlirOperation op;
+  MlirAttribute attr;
+  if (!caisMlirFindMalformedDenseElements(mlirModuleGetOperation(module), &op, &attr))
+    return CAIS_OK;
+  char where[512], type[256];
+  MlirLocation loc = mlirOperationGetLocation(op);
+  if (!cais_location_get_file_line_col(loc, where, sizeof where) &&
+      !cais_location_get_name(loc, where, sizeof where))
+    cais_print_location(loc, where, sizeof where);
+  cais_print_type(mlirAttributeGetType(attr), type, sizeof type);
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                   "%s: corrupt program: a dense constant of type %s in %.*s "
+                   "(at %s) holds a different number of bytes than its type needs",
+                   source_name, type, (int)name.length, name.data, where);
+}
+
 static cais_status finish_read(cais_ir_context *ir, MlirModule module,
                                const char *source_name, cais_format format,
                                caisMlirFileMapping mapping, cais_program **out,
                                cais_error *err) {
+  cais_status st = check_dense_constants(module, source_name, err);
+  if (st != CAIS_OK) {
+    mlirModuleDestroy(module);
+    ir_context_release(ir);
+    return st;
+  }
   cais_program *p = calloc(1, sizeof *p);
   char *name = strdup(source_name);
   if (!p || !name) {
@@ -101,14 +129,45 @@ static cais_status finish_read(cais_ir_context *ir, MlirModule module,
 }
 
 static cais_status parse_failure(cais_ir_context *ir, const char *name,
-                                 const char *fallback, cais_error *err) {
+                                 bool bytecode, cais_error *err) {
   cais_status st;
-  if (ir->first_diagnostic[0])
-    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s", ir->first_diagnostic);
-  else
-    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s: %s", name, fallback);
+  const char *diag = ir->first_diagnostic;
+  size_t n = strlen(name);
+  if (bytecode && diag[0]) {
+    /* The bytecode reader has no line:column; it places every error at
+     * "file:0:0", which would only confuse. */
+    if (strncmp(diag, name, n) == 0 && strncmp(diag + n, ":0:0: ", 6) == 0)
+      diag += n + 6;
+    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                   "%s: invalid or truncated MLIR bytecode: %s", name, diag);
+  } else if (diag[0]) {
+    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s", diag);
+  } else {
+    st = cais_fail(err, CAIS_ERROR_INVALID_INPUT, "%s: %s", name,
+                   bytecode ? "invalid or truncated MLIR bytecode"
+                            : "invalid MLIR text");
+  }
   ir_context_release(ir);
   return st;
+}
+
+/* Refuses a file that cannot be read within the memory limits (the
+ * parser would die in an allocation failure half-way).  Text needs about
+ * twice its size (the text, then the decoded constants); bytecode is
+ * mapped, so only its address space counts. */
+static cais_status check_read_memory(const char *path, uint64_t size,
+                                     bool bytecode, cais_error *err) {
+  uint64_t need = bytecode ? size : 2 * size;
+  cais_memory_headroom room = cais_memory_headroom_now(bytecode);
+  if (need <= room.bytes) return CAIS_OK;
+  char need_text[32], room_text[32];
+  cais_format_bytes(need, need_text, sizeof need_text);
+  cais_format_bytes(room.bytes, room_text, sizeof room_text);
+  return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
+                   "%s: reading this %s program needs about %s of memory, but "
+                   "only %s is available (%s)",
+                   path, bytecode ? "bytecode" : "text", need_text, room_text,
+                   room.limited_by);
 }
 
 cais_status cais_program_read_file(const char *path, cais_program **out,
@@ -139,6 +198,9 @@ cais_status cais_program_read_file(const char *path, cais_program **out,
                      "bytecode signature)",
                      path);
 
+  cais_status mem = check_read_memory(path, (uint64_t)st.st_size, bytecode, err);
+  if (mem != CAIS_OK) return mem;
+
   cais_ir_context *ir = ir_context_new();
   if (!ir)
     return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", path);
@@ -154,10 +216,7 @@ cais_status cais_program_read_file(const char *path, cais_program **out,
       ir_context_release(ir);
       return cais_fail(err, CAIS_ERROR_IO, "%s: cannot read: %s", path, io_error);
     }
-    return parse_failure(ir, path,
-                         bytecode ? "invalid or truncated MLIR bytecode"
-                                  : "invalid MLIR text",
-                         err);
+    return parse_failure(ir, path, bytecode, err);
   }
   return finish_read(ir, module, path,
                      bytecode ? CAIS_FORMAT_BYTECODE : CAIS_FORMAT_TEXT, mapping,
@@ -187,11 +246,7 @@ cais_status cais_program_read_memory(const void *data, size_t size,
   MlirModule module = caisMlirParseSourceMemory(
       ir->context, data, size, mlirStringRefCreateFromCString(name));
   cais_ir_capture_end(ir);
-  if (mlirModuleIsNull(module))
-    return parse_failure(ir, name,
-                         bytecode ? "invalid or truncated MLIR bytecode"
-                                  : "invalid MLIR text",
-                         err);
+  if (mlirModuleIsNull(module)) return parse_failure(ir, name, bytecode, err);
   caisMlirFileMapping none = {NULL, 0};
   return finish_read(ir, module, name,
                      bytecode ? CAIS_FORMAT_BYTECODE : CAIS_FORMAT_TEXT, none,

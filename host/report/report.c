@@ -35,6 +35,7 @@ void cais_report_finish(cais_report *r) {
   t->bytes_before = t->bytes_after = 0;
   t->worst_relative_error = 0;
   t->worst_weight = NULL;
+  t->compute_select = t->compute_compact = t->compute_joint = t->compute_stats = 0;
   for (size_t i = 0; i < r->count; i++) {
     const cais_weight_report *w = &r->entries[i].pub;
     switch (w->outcome) {
@@ -42,6 +43,10 @@ void cais_report_finish(cais_report *r) {
         t->weights_compressed++;
         t->bytes_before += w->bytes_before;
         t->bytes_after += w->bytes_after;
+        t->compute_select += w->seconds_select;
+        t->compute_compact += w->seconds_compact;
+        t->compute_joint += w->seconds_joint;
+        t->compute_stats += w->seconds_stats;
         if (!t->worst_weight || w->relative_error > t->worst_relative_error) {
           t->worst_relative_error = w->relative_error;
           snprintf(r->worst_weight, sizeof r->worst_weight, "%s", w->name);

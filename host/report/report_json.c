@@ -100,6 +100,15 @@ static void put_weight(json_out *o, const cais_weight_report *w) {
   put_number(o, w->relative_error);
   put(o, ", \"seconds\": ");
   put_number(o, w->seconds);
+  put(o, ", \"phases\": {\"select\": ");
+  put_number(o, w->seconds_select);
+  put(o, ", \"compact\": ");
+  put_number(o, w->seconds_compact);
+  put(o, ", \"joint\": ");
+  put_number(o, w->seconds_joint);
+  put(o, ", \"stats\": ");
+  put_number(o, w->seconds_stats);
+  put(o, "}");
   if (w->warning) {
     put(o, ", \"warning\": ");
     put_string(o, w->warning);
@@ -126,8 +135,8 @@ cais_status cais_report_write_json(const cais_report *r, const char *path,
   put_string(&o, r->device);
   put(&o, ",\n  \"seconds\": {\"read\": ");
   put_number(&o, r->seconds_read);
-  put(&o, ", \"select\": ");
-  put_number(&o, t->seconds_select);
+  put(&o, ", \"collect\": ");
+  put_number(&o, t->seconds_collect);
   put(&o, ", \"compute\": ");
   put_number(&o, t->seconds_compute);
   put(&o, ", \"rewrite\": ");
@@ -136,6 +145,14 @@ cais_status cais_report_write_json(const cais_report *r, const char *path,
   put_number(&o, r->seconds_write);
   put(&o, ", \"sparsify_total\": ");
   put_number(&o, t->seconds_total);
+  put(&o, "},\n  \"compute_phases\": {\"select\": ");
+  put_number(&o, t->compute_select);
+  put(&o, ", \"compact\": ");
+  put_number(&o, t->compute_compact);
+  put(&o, ", \"joint\": ");
+  put_number(&o, t->compute_joint);
+  put(&o, ", \"stats\": ");
+  put_number(&o, t->compute_stats);
   putf(&o,
        "},\n  \"totals\": {\"weights_compressed\": %zu, \"weights_skipped\": %zu, "
        "\"weights_not_eligible\": %zu, \"bytes_before\": %llu, \"bytes_after\": %llu, "

@@ -40,9 +40,12 @@ static void sanitize_name(const char *in, char *out, size_t size) {
     out[n++] = (isalnum((unsigned char)*in) || *in == '_') ? *in : '_';
   out[n] = '\0';
   if (n == 0 || isdigit((unsigned char)out[0])) {
-    char tmp[192];
-    snprintf(tmp, sizeof tmp, "w_%s", out);
-    snprintf(out, size, "%s", tmp);
+    /* An identifier cannot start with a digit: prefix "w_". */
+    size_t keep = n + 2 < size ? n : size - 3;
+    memmove(out + 2, out, keep);
+    out[0] = 'w';
+    out[1] = '_';
+    out[keep + 2] = '\0';
   }
 }
 
@@ -74,13 +77,26 @@ static bool users_take_compressed_weights(MlirValue v, char *offender,
   return true;
 }
 
-/* Points w->view.data at the dense bytes, checking sizes.  Fails the run
- * for data that cannot be read (the program is broken); returns
- * CAIS_OK with w->eligible cleared for attribute kinds we do not read. */
-static cais_status attach_data(cais_weight *w, MlirType result_type,
+/* A `dense_resource` value must have its blob: without it the program is
+ * broken whatever we do with the constant. */
+static cais_status check_blob_present(MlirAttribute value, const char *name,
+                                      cais_error *err) {
+  if (mlirAttributeIsNull(value) || !mlirAttributeIsADenseResourceElements(value))
+    return CAIS_OK;
+  if (caisMlirDenseResourceElementsAttrGetBlob(value).present) return CAIS_OK;
+  MlirStringRef key = caisMlirDenseResourceElementsAttrGetKey(value);
+  return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                   "%s: dense_resource<%.*s> has no data: the blob is missing "
+                   "from the file's dialect_resources section",
+                   name, (int)key.length, key.data);
+}
+
+/* Checks a float constant's value against its result type: the types
+ * match and a blob holds exactly the bytes the type needs.  Every float
+ * constant is checked, candidate or not: a program that fails is broken,
+ * and writing it back would only pass the damage on. */
+static cais_status check_value(const cais_weight *w, MlirType result_type,
                                cais_error *err) {
-  size_t elem = cais_float_type_size(w->view.type);
-  uint64_t need = (uint64_t)w->view.numel * elem;
   MlirType value_type = mlirAttributeGetType(w->value);
   if (!mlirTypeEqual(value_type, result_type)) {
     char vt[128], rt[128];
@@ -90,47 +106,45 @@ static cais_status attach_data(cais_weight *w, MlirType result_type,
                      "%s: the value's type %s does not match the result type %s",
                      w->name, vt, rt);
   }
+  cais_status st = check_blob_present(w->value, w->name, err);
+  if (st != CAIS_OK || !mlirAttributeIsADenseResourceElements(w->value)) return st;
+  size_t elem = cais_float_type_size(w->view.type);
+  uint64_t need = (uint64_t)w->view.numel * elem;
+  caisMlirBlob blob = caisMlirDenseResourceElementsAttrGetBlob(w->value);
+  MlirStringRef key = caisMlirDenseResourceElementsAttrGetKey(w->value);
+  if (blob.size != need)
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "%s: dense_resource<%.*s> holds %zu bytes but its type "
+                     "needs %llu (%lld elements of %zu bytes)",
+                     w->name, (int)key.length, key.data, blob.size,
+                     (unsigned long long)need, (long long)w->view.numel, elem);
+  return CAIS_OK;
+}
+
+/* Points w->view.data at the dense bytes (check_value has passed); clears
+ * w->eligible for attribute kinds we do not read. */
+static void attach_data(cais_weight *w) {
   if (mlirAttributeIsADenseResourceElements(w->value)) {
-    caisMlirBlob blob = caisMlirDenseResourceElementsAttrGetBlob(w->value);
-    MlirStringRef key = caisMlirDenseResourceElementsAttrGetKey(w->value);
-    if (!blob.present)
-      return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
-                       "%s: dense_resource<%.*s> has no data: the blob is missing "
-                       "from the file's dialect_resources section",
-                       w->name, (int)key.length, key.data);
-    if (blob.size != need)
-      return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
-                       "%s: dense_resource<%.*s> holds %zu bytes but its type "
-                       "needs %llu (%lld elements of %zu bytes)",
-                       w->name, (int)key.length, key.data, blob.size,
-                       (unsigned long long)need, (long long)w->view.numel, elem);
-    w->view.data = blob.data;
-    return CAIS_OK;
+    w->view.data = caisMlirDenseResourceElementsAttrGetBlob(w->value).data;
+    return;
   }
   if (mlirAttributeIsADenseElements(w->value)) {
     const void *raw = mlirDenseElementsAttrGetRawData(w->value);
     if (mlirDenseElementsAttrIsSplat(w->value)) {
-      /* A splat weight: expand so every backend sees plain dense data. */
-      unsigned char *buf = malloc(need ? need : 1);
-      if (!buf)
-        return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
-                         "%s: out of memory expanding a splat of %llu bytes",
-                         w->name, (unsigned long long)need);
-      for (int64_t i = 0; i < w->view.numel; i++)
-        memcpy(buf + (size_t)i * elem, raw, elem);
-      w->owned_data = buf;
-      w->view.data = buf;
+      /* A splat weight is expanded later (cais_weight_set_expand_splats):
+       * a few bytes of text can declare gigabytes, so the engine checks
+       * its memory budget first. */
+      w->splat_value = raw;
     } else {
       w->view.data = raw;
     }
-    return CAIS_OK;
+    return;
   }
   char kind[96];
   cais_print_attribute(w->value, kind, sizeof kind);
   w->eligible = false;
   snprintf(w->reason, sizeof w->reason,
            "its value is not dense or dense_resource data (%s)", kind);
-  return CAIS_OK;
 }
 
 static cais_status visit_constant(walk_state *st, MlirOperation op) {
@@ -140,7 +154,15 @@ static cais_status visit_constant(walk_state *st, MlirOperation op) {
   MlirType type = mlirValueGetType(result);
   if (!mlirTypeIsARankedTensor(type)) return CAIS_OK;
   cais_float_type ft;
-  if (!float_type_of(mlirShapedTypeGetElementType(type), &ft)) return CAIS_OK;
+  if (!float_type_of(mlirShapedTypeGetElementType(type), &ft)) {
+    /* Not ours to compress, but a missing blob still breaks the program. */
+    char name[256];
+    cais_location_describe_weight(mlirOperationGetLocation(op), ordinal, name,
+                                  sizeof name);
+    return check_blob_present(
+        mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value")),
+        name, st->err);
+  }
 
   cais_weight_set *set = st->set;
   if (set->count == st->capacity) {
@@ -185,6 +207,14 @@ static cais_status visit_constant(walk_state *st, MlirOperation op) {
   for (int d = 0; d < rank; d++) {
     int64_t dim = mlirShapedTypeGetDimSize(type, d);
     w->view.shape[d] = dim;
+    if (dim < 0) {
+      /* Only corrupt bytecode gets here (the text parser rejects it); two
+       * negative sizes would multiply into a plausible element count. */
+      char t[128];
+      cais_print_type(type, t, sizeof t);
+      return cais_fail(st->err, CAIS_ERROR_INVALID_INPUT,
+                       "%s: %s has a negative dimension", w->name, t);
+    }
     if (__builtin_mul_overflow(numel, dim, &numel)) overflow = true;
   }
   size_t elem = cais_float_type_size(ft);
@@ -196,6 +226,8 @@ static cais_status visit_constant(walk_state *st, MlirOperation op) {
                      "%s: %s has too many elements to address", w->name, t);
   }
   w->view.numel = numel;
+  cais_status checked = check_value(w, type, st->err);
+  if (checked != CAIS_OK) return checked;
   if (rank == 0) {
     snprintf(w->reason, sizeof w->reason, "it is a scalar");
     return CAIS_OK;
@@ -214,8 +246,8 @@ static cais_status visit_constant(walk_state *st, MlirOperation op) {
     return CAIS_OK;
   }
   w->eligible = true;
-  cais_status s = attach_data(w, type, st->err);
-  if (s != CAIS_OK || !w->eligible) return s;
+  attach_data(w);
+  if (!w->eligible) return CAIS_OK;
   w->axes = cais_channel_axes(result, rank, &w->axes_disagree, w->axes_detail,
                               sizeof w->axes_detail);
   set->eligible_count++;
@@ -230,13 +262,41 @@ static MlirWalkResult visit(MlirOperation op, void *user) {
   return st->status == CAIS_OK ? MlirWalkResultAdvance : MlirWalkResultInterrupt;
 }
 
-cais_status cais_collect_weights(MlirModule module, int64_t weight_num_threshold,
-                                 cais_weight_set *set, cais_error *err) {
+cais_status cais_collect_weights_lazy(MlirModule module, int64_t weight_num_threshold,
+                                      cais_weight_set *set, cais_error *err) {
   memset(set, 0, sizeof *set);
   walk_state st = {set, 0, 0, weight_num_threshold, CAIS_OK, err};
   mlirOperationWalk(mlirModuleGetOperation(module), visit, &st, MlirWalkPreOrder);
   if (st.status != CAIS_OK) cais_weight_set_free(set);
   return st.status;
+}
+
+cais_status cais_weight_set_expand_splats(cais_weight_set *set, cais_error *err) {
+  for (size_t i = 0; i < set->count; i++) {
+    cais_weight *w = &set->items[i];
+    if (!w->eligible || !w->splat_value || w->view.data) continue;
+    size_t elem = cais_float_type_size(w->view.type);
+    size_t need = (size_t)w->view.numel * elem;
+    /* Every backend sees plain dense data. */
+    unsigned char *buf = malloc(need ? need : 1);
+    if (!buf)
+      return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
+                       "%s: out of memory expanding a splat of %zu bytes", w->name,
+                       need);
+    for (int64_t k = 0; k < w->view.numel; k++)
+      memcpy(buf + (size_t)k * elem, w->splat_value, elem);
+    w->owned_data = buf;
+    w->view.data = buf;
+  }
+  return CAIS_OK;
+}
+
+cais_status cais_collect_weights(MlirModule module, int64_t weight_num_threshold,
+                                 cais_weight_set *set, cais_error *err) {
+  cais_status st = cais_collect_weights_lazy(module, weight_num_threshold, set, err);
+  if (st == CAIS_OK) st = cais_weight_set_expand_splats(set, err);
+  if (st != CAIS_OK) cais_weight_set_free(set);
+  return st;
 }
 
 void cais_weight_set_free(cais_weight_set *set) {

@@ -39,6 +39,9 @@ typedef struct cais_weight {
   char reason[256];       /**< why not eligible */
   cais_tensor_view view;  /**< eligible only: the dense data */
   void *owned_data;       /**< set when view.data is our own buffer */
+  /** A splat weight's one element, until cais_weight_set_expand_splats
+   *  points view.data at the expanded copy (NULL for other weights). */
+  const void *splat_value;
   cais_axes axes;
   bool axes_disagree;
   char axes_detail[256];
@@ -55,6 +58,16 @@ typedef struct cais_weight_set {
  *  used in messages.  On failure `set` is left empty. */
 cais_status cais_collect_weights(MlirModule module, int64_t weight_num_threshold,
                                  cais_weight_set *set, cais_error *err);
+
+/** cais_collect_weights without expanding splat weights: their view.data
+ *  stays NULL (splat_value is set) until cais_weight_set_expand_splats, so
+ *  a caller can check its memory budget first (a short splat can declare
+ *  gigabytes). */
+cais_status cais_collect_weights_lazy(MlirModule module, int64_t weight_num_threshold,
+                                      cais_weight_set *set, cais_error *err);
+
+/** Expands the eligible splat weights into owned dense buffers. */
+cais_status cais_weight_set_expand_splats(cais_weight_set *set, cais_error *err);
 
 /** Frees the set (and every owned buffer). */
 void cais_weight_set_free(cais_weight_set *set);

@@ -183,6 +183,34 @@ static void test_k_at_least_d(void **state) {
   for (int i = 3; i < 256; i++) assert_int_equal(pal.lut_bits[i], 0);
 }
 
+/* A palettized weight with fewer distinct values than entries: each value
+ * is its own entry, ascending, then +0.0 padding; indices are exact. */
+static void test_job_unused_entries(void **state) {
+  (void)state;
+  const double v[12] = {0.5, -0.25, 0.5, 0.0, 1.5, -0.25, -0.0, 0.5, 1.5, 0.5, -0.25, 0.0};
+  for (int t = 0; t < 3; t++) {
+    uint32_t data[12];
+    for (int i = 0; i < 12; i++)
+      ref_set_bits(data, (size_t)i, (cais_float_type)t, cais_double_to_float_bits(v[i], (cais_float_type)t));
+    cais_compress_params p = ref_params_magnitude(0.0, CAIS_JOINT_PALETTIZE, 3);
+    int64_t shape[2] = {3, 4};
+    cais_job job = ref_job(data, (cais_float_type)t, 2, shape, 0, 1, &p);
+    cais_cpu_run_job(&job, NULL);
+    assert_int_equal(job.result.lut_entries, 8);
+    const double want[8] = {-0.25, 0.5, 1.5, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++)
+      assert_int_equal(job.result.lut_bits[i], cais_double_to_float_bits(want[i], (cais_float_type)t));
+    assert_int_equal(job.result.lut_bits[3], 0); /* +0.0, not -0.0 */
+    /* non-zeros: 0.5 -0.25 0.5 1.5 -0.25 0.5 1.5 0.5 -0.25 -> 1 0 1 2 0 1 2 1 0 */
+    const uint8_t idx[9] = {1, 0, 1, 2, 0, 1, 2, 1, 0};
+    assert_int_equal(job.result.nnz, 9);
+    for (int i = 0; i < 9; i++) assert_int_equal(cais_unpack_bits_at(job.result.values, (size_t)i, 3), idx[i]);
+    assert_true(job.result.sq_error == 0.0);
+    free(ref_check_result(&job));
+    cais_job_result_release(&job.result);
+  }
+}
+
 static void test_nearest_ties(void **state) {
   (void)state;
   cais_palette pal;
@@ -201,8 +229,6 @@ static void test_nearest_ties(void **state) {
   assert_int_equal(cais_palette_nearest(&pal, 100.0), 4);
   assert_int_equal(cais_palette_nearest(&pal, -100.0), 0);
   /* Against the linear scan on many points. */
-  uint32_t bits[8];
-  for (int i = 0; i < 8; i++) bits[i] = cais_double_to_f16(i < 5 ? v[i] : 0.0);
   for (double q = 0.25; q < 6; q += 0.125) {
     int lin = 0;
     double bd = INFINITY;
@@ -212,7 +238,6 @@ static void test_nearest_ties(void **state) {
         lin = i;
       }
     assert_int_equal(cais_palette_nearest(&pal, q), lin);
-    (void)bits;
   }
 }
 
@@ -363,6 +388,7 @@ int main(void) {
       cmocka_unit_test(test_weights_matter),
       cmocka_unit_test(test_divide_and_conquer_vs_plain),
       cmocka_unit_test(test_k_at_least_d),
+      cmocka_unit_test(test_job_unused_entries),
       cmocka_unit_test(test_nearest_ties),
       cmocka_unit_test(test_job_lut_is_optimal),
       cmocka_unit_test(test_f32_against_references),

@@ -8,9 +8,10 @@
  *      BYTES   one code byte each (int8 / uint8 / fp8),
  *      PACKED  an nbits index each, packed as bitpack.h says,
  *  - and accumulates the error statistics (error_stats.h order).
- * Codes come from a 16-bit table (code of every bit pattern) when given,
- * else are computed per element (quantize.h / palettize.h) -- the same
- * function either way.
+ * Codes and statistic terms of large 16-bit tensors come from tables
+ * indexed by bit pattern, built here (or, for palettes, given); otherwise
+ * they are computed per element (quantize.h / palettize.h) -- the same
+ * functions either way.
  */
 #ifndef CAIS_CPU_COMPACT_H
 #define CAIS_CPU_COMPACT_H
@@ -37,9 +38,11 @@ typedef struct cais_emit {
   int width;                   /**< PACKED: bits per index */
   void *out;                   /**< RAW: nnz elements; BYTES: nnz bytes;
                                     PACKED: zeroed, packed size */
-  const uint8_t *code_table;   /**< 16-bit types: code per bit pattern */
-  const cais_quant *quant;     /**< BYTES without a table */
-  const cais_palette *palette; /**< PACKED without a table */
+  const uint8_t *code_table;   /**< 16-bit palettes: the index of every
+                                    bit pattern in the mask (else NULL) */
+  const cais_quant *quant;     /**< BYTES: the quantization */
+  const cais_palette *palette; /**< PACKED: the palette (codes come from
+                                    code_table when it is given) */
   const double *decoded;       /**< BYTES / PACKED: value of each code */
   bool stats;                  /**< compute sq_error / sq_norm */
   double sq_error, sq_norm;    /**< results */

@@ -32,10 +32,6 @@
 #include "compute/cpu/prune_nm.h"
 #include "compute/cpu/quantize.h"
 
-/* Below this many elements, 16-bit quantization codes are computed per
- * element instead of through a 65536-entry table (same results). */
-#define QUANT_TABLE_MIN_NUMEL 65536
-
 static void set_skipped(cais_job_result *r, const char *msg) {
   r->outcome = CAIS_JOB_SKIPPED;
   snprintf(r->message, sizeof r->message, "%s", msg);
@@ -47,6 +43,29 @@ static void set_failed(cais_job_result *r, const cais_tensor_view *w) {
   snprintf(r->message, sizeof r->message,
            "out of memory compressing a %s weight of %" PRId64 " elements",
            cais_float_type_name(w->type), w->numel);
+}
+
+/* Parameters the engine validates already (spec section 6); checked again
+ * so that a bad job is skipped instead of crashing the backend. */
+static bool params_usable(const cais_compress_params *p, char *msg, size_t size) {
+  if (p->prune == CAIS_PRUNE_BLOCK && p->block_size < 1) {
+    snprintf(msg, size, "invalid block_size %" PRId64 "; left uncompressed", p->block_size);
+    return false;
+  }
+  if (p->prune == CAIS_PRUNE_NM && (p->nm_m < 1 || p->nm_n < 0 || p->nm_n > p->nm_m)) {
+    snprintf(msg, size, "invalid n:m ratio %" PRId64 ":%" PRId64 "; left uncompressed",
+             p->nm_n, p->nm_m);
+    return false;
+  }
+  if (p->joint == CAIS_JOINT_PALETTIZE && (p->palettize_nbits < 1 || p->palettize_nbits > 8)) {
+    snprintf(msg, size, "invalid palettize_nbits %d; left uncompressed", p->palettize_nbits);
+    return false;
+  }
+  if ((unsigned)p->joint > CAIS_JOINT_PALETTIZE) {
+    snprintf(msg, size, "unknown joint compression %d; left uncompressed", (int)p->joint);
+    return false;
+  }
+  return true;
 }
 
 /* Step 1: the pruning method's selection. */
@@ -77,7 +96,7 @@ typedef struct joint_setup {
   cais_joint_mode joint;
   cais_quant quant;
   cais_palette palette;
-  uint8_t *code_table; /* 65536 entries, or NULL */
+  uint8_t *code_table; /* 16-bit palettes: index of every kept pattern */
   double decoded[256];
 } joint_setup;
 
@@ -122,11 +141,6 @@ static bool setup_joint(const cais_job *job, cais_cpu_selection *sel,
       return true;
     }
     cais_quant_decode_table(&js->quant, js->decoded);
-    if (is16 && w->numel >= QUANT_TABLE_MIN_NUMEL) {
-      js->code_table = malloc(65536);
-      if (!js->code_table) return false;
-      cais_quant_code_table16(&js->quant, js->code_table);
-    }
     return true;
   }
   /* Palettization. */
@@ -156,6 +170,10 @@ void cais_cpu_run_job(cais_job *job, cais_threadpool *pool) {
   bool is16 = cais_is16(w->type);
   bool pal16 = p->joint == CAIS_JOINT_PALETTIZE && is16;
   char msg[sizeof r->message] = "";
+  if (!params_usable(p, msg, sizeof msg)) {
+    set_skipped(r, msg);
+    return;
+  }
   double t0 = cais_cpu_now();
 
   cais_cpu_selection sel;
@@ -265,7 +283,16 @@ static int larger_first(const void *a, const void *b) {
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* A job runs alone with the whole pool when it has enough chunks to keep
+ * every thread busy (and at least two); smaller jobs run side by side, one
+ * thread each. */
+static bool is_large(const cais_job *job, size_t threads) {
+  size_t chunks = cais_cpu_chunk_count((size_t)(job->weight.numel > 0 ? job->weight.numel : 0));
+  return chunks >= 2 && chunks >= threads;
+}
+
 void cais_cpu_run_jobs(cais_job *jobs, size_t count, cais_threadpool *pool) {
+  size_t threads = (size_t)cais_threadpool_size(pool);
   small_job *order = malloc((count ? count : 1) * sizeof *order);
   if (!order) { /* no room to plan: one at a time */
     for (size_t i = 0; i < count; i++) cais_cpu_run_job(&jobs[i], pool);
@@ -273,15 +300,14 @@ void cais_cpu_run_jobs(cais_job *jobs, size_t count, cais_threadpool *pool) {
   }
   size_t small = 0;
   for (size_t i = 0; i < count; i++)
-    if ((size_t)jobs[i].weight.numel <= CAIS_CPU_CHUNK)
-      order[small++] = (small_job){jobs[i].weight.numel, i};
+    if (!is_large(&jobs[i], threads)) order[small++] = (small_job){jobs[i].weight.numel, i};
   /* Largest first balances the threads; which thread runs a job does not
    * change its result. */
   qsort(order, small, sizeof *order, larger_first);
   small_jobs ctx = {jobs, order};
   cais_threadpool_run(pool, small, small_job_task, &ctx);
   for (size_t i = 0; i < count; i++)
-    if ((size_t)jobs[i].weight.numel > CAIS_CPU_CHUNK) cais_cpu_run_job(&jobs[i], pool);
+    if (is_large(&jobs[i], threads)) cais_cpu_run_job(&jobs[i], pool);
   free(order);
 }
 

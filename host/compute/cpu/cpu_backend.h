@@ -26,9 +26,10 @@
  *  job->result are released first. */
 void cais_cpu_run_job(cais_job *job, cais_threadpool *pool);
 
-/** Runs jobs: large tensors (more than one chunk, cpu_parallel.h) one at a
- *  time with intra-tensor parallelism, small tensors in parallel across the
- *  pool (one thread each).  Results identical to running each alone. */
+/** Runs jobs: large tensors (at least max(2, threads) chunks,
+ *  cpu_parallel.h) one at a time with intra-tensor parallelism, the others
+ *  in parallel across the pool (one thread each, largest first).  Results
+ *  identical to running each alone. */
 void cais_cpu_run_jobs(cais_job *jobs, size_t count, cais_threadpool *pool);
 
 /** The CPU backend object (compute_backend.h); never fails a batch for

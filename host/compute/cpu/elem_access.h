@@ -24,6 +24,11 @@
 #error "the CPU backend reads little-endian weight data as native integers"
 #endif
 
+/** For per-element loops written once and instantiated per element width:
+ *  `static CAIS_ALWAYS_INLINE void body(..., const bool is16)` called with a
+ *  constant, so the width test leaves the inner loop. */
+#define CAIS_ALWAYS_INLINE inline __attribute__((always_inline))
+
 /** Whether elements of `t` are 16 bits wide (f16, bf16). */
 static inline bool cais_is16(cais_float_type t) { return t != CAIS_FLOAT_F32; }
 

@@ -13,21 +13,32 @@ typedef struct scan_ctx {
   uint64_t *slot_hist; /* slots x 65536, or NULL */
 } scan_ctx;
 
-static void scan_chunk(void *vctx, size_t c, size_t slot) {
-  scan_ctx *ctx = vctx;
-  bool is16 = cais_is16(ctx->w->type);
+/* Branch-free over the mask bits (they are unpredictable): every element
+ * adds its mask bit to its pattern's count, and takes part in the maximum
+ * with its key, or 0 when not in the mask. */
+static CAIS_ALWAYS_INLINE void scan_chunk_body(scan_ctx *ctx, size_t c, size_t slot,
+                                               const bool is16) {
   uint32_t km = cais_key_mask(is16);
   uint64_t *hist = ctx->slot_hist ? ctx->slot_hist + slot * 65536u : NULL;
   uint32_t mx = ctx->slot_max[slot];
   size_t b, e;
   cais_cpu_chunk_range((size_t)ctx->w->numel, c, &b, &e);
   for (size_t i = b; i < e; i++) {
-    if (!((ctx->mask[i / 8] >> (i % 8)) & 1)) continue;
+    uint32_t m = (ctx->mask[i / 8] >> (i % 8)) & 1u;
     uint32_t bits = cais_elem_bits(ctx->w->data, i, is16);
-    if ((bits & km) > mx) mx = bits & km;
-    if (hist) hist[bits]++;
+    uint32_t key = (bits & km) & (0u - m);
+    mx = key > mx ? key : mx;
+    if (hist) hist[bits] += m;
   }
   ctx->slot_max[slot] = mx;
+}
+
+static void scan_chunk(void *vctx, size_t c, size_t slot) {
+  scan_ctx *ctx = vctx;
+  if (cais_is16(ctx->w->type))
+    scan_chunk_body(ctx, c, slot, true);
+  else
+    scan_chunk_body(ctx, c, slot, false);
 }
 
 bool cais_cpu_kept_scan(const cais_tensor_view *w, cais_cpu_selection *sel,

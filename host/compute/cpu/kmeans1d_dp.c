@@ -3,7 +3,7 @@
  * OpenCL C: no allocation, no recursion, no library calls. */
 #include "kmeans1d_dp.h"
 
-#ifndef __OPENCL_VERSION__
+#if !defined(__OPENCL_VERSION__) && !defined(__OPENCL_C_VERSION__)
 #include <math.h> /* INFINITY */
 #endif
 

@@ -39,7 +39,7 @@
 #ifndef CAIS_CPU_KMEANS1D_DP_H
 #define CAIS_CPU_KMEANS1D_DP_H
 
-#ifdef __OPENCL_VERSION__
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
 #define CAIS_DP_GLOBAL __global
 typedef long cais_dp_int;
 typedef uint cais_dp_split;

@@ -11,9 +11,8 @@ typedef struct from_pruned_ctx {
   int64_t *chunk_nnz;
 } from_pruned_ctx;
 
-static void from_pruned_chunk(void *vctx, size_t c) {
-  from_pruned_ctx *ctx = vctx;
-  bool is16 = cais_is16(ctx->w->type);
+static CAIS_ALWAYS_INLINE void from_pruned_chunk_body(from_pruned_ctx *ctx,
+                                                      size_t c, const bool is16) {
   uint32_t km = cais_key_mask(is16);
   size_t b, e;
   cais_cpu_chunk_range((size_t)ctx->w->numel, c, &b, &e);
@@ -22,14 +21,22 @@ static void from_pruned_chunk(void *vctx, size_t c) {
     unsigned byte = 0;
     size_t lim = e - g < 8 ? e - g : 8;
     for (size_t j = 0; j < lim; j++) {
-      unsigned keep = !ctx->pruned[g + j] &&
-                      (cais_elem_bits(ctx->w->data, g + j, is16) & km) != 0;
+      unsigned keep = (ctx->pruned[g + j] == 0) &
+                      ((cais_elem_bits(ctx->w->data, g + j, is16) & km) != 0);
       byte |= keep << j;
+      nnz += keep;
     }
     ctx->mask[g / 8] = (uint8_t)byte;
-    nnz += __builtin_popcount(byte);
   }
   ctx->chunk_nnz[c] = nnz;
+}
+
+static void from_pruned_chunk(void *vctx, size_t c) {
+  from_pruned_ctx *ctx = vctx;
+  if (cais_is16(ctx->w->type))
+    from_pruned_chunk_body(ctx, c, true);
+  else
+    from_pruned_chunk_body(ctx, c, false);
 }
 
 int64_t cais_cpu_mask_from_pruned(const cais_tensor_view *w,

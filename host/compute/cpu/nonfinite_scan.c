@@ -21,10 +21,9 @@ typedef struct scan_ctx {
   int64_t *counts;
 } scan_ctx;
 
-static void scan_chunk(void *vctx, size_t c) {
-  scan_ctx *ctx = vctx;
+static CAIS_ALWAYS_INLINE void scan_chunk_body(scan_ctx *ctx, size_t c,
+                                               const bool is16) {
   const cais_tensor_view *w = ctx->w;
-  bool is16 = cais_is16(w->type);
   uint32_t km = cais_key_mask(is16), bad = cais_nonfinite_key(w->type);
   size_t b, e;
   cais_cpu_chunk_range((size_t)w->numel, c, &b, &e);
@@ -32,6 +31,14 @@ static void scan_chunk(void *vctx, size_t c) {
   for (size_t i = b; i < e; i++)
     n += (cais_elem_bits(w->data, i, is16) & km) >= bad;
   ctx->counts[c] = n;
+}
+
+static void scan_chunk(void *vctx, size_t c) {
+  scan_ctx *ctx = vctx;
+  if (cais_is16(ctx->w->type))
+    scan_chunk_body(ctx, c, true);
+  else
+    scan_chunk_body(ctx, c, false);
 }
 
 void cais_cpu_scan_nonfinite(const cais_tensor_view *w, cais_threadpool *pool,

@@ -30,22 +30,33 @@ bool cais_palette_build(const double *x, const uint64_t *count, size_t d,
 
 uint8_t cais_palette_nearest(const cais_palette *pal, double x) {
   const double *lut = pal->lut;
-  int lo = 0, hi = pal->used; /* lower bound: first entry >= x */
-  while (lo < hi) {
-    int h = (lo + hi) / 2;
-    if (lut[h] < x)
-      lo = h + 1;
-    else
-      hi = h;
+  /* Lower bound (first entry >= x, or `used`), branch-free: the trip count
+   * depends only on `used`, the steps on conditional moves. */
+  const double *base = lut;
+  int n = pal->used;
+  while (n > 1) {
+    int half = n / 2;
+    base = base[half] < x ? base + half : base;
+    n -= half;
   }
-  /* Entries right of `lo` are no closer (ties there have higher indices);
-   * walk left while the distance does not grow (ties go to lower indices). */
-  int best = lo < pal->used ? lo : pal->used - 1;
-  double dist = fabs(x - lut[best]);
-  for (int i = best - 1; i >= 0; i--) {
-    double di = fabs(x - lut[i]);
+  int lo = (int)(base - lut) + (*base < x);
+  /* Entries right of `lo` are no closer (ties there have higher indices).
+   * The two neighbours of x decide branch-free; then walk left while the
+   * distance does not grow (duplicates, rounding ties: lower index wins). */
+  int best;
+  double dist;
+  if (lo == 0 || lo == pal->used) {
+    best = lo == 0 ? 0 : pal->used - 1;
+    dist = fabs(x - lut[best]);
+  } else {
+    double dl = fabs(x - lut[lo - 1]), dr = fabs(x - lut[lo]);
+    best = dl <= dr ? lo - 1 : lo;
+    dist = dl <= dr ? dl : dr;
+  }
+  while (best > 0) {
+    double di = fabs(x - lut[best - 1]);
     if (di > dist) break;
-    best = i;
+    best--;
     dist = di;
   }
   return (uint8_t)best;

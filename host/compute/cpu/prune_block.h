@@ -16,10 +16,15 @@
  * and pruned in that order until at least n = floor(N * s) elements are
  * pruned (n = 0: none; n = N: all).  The cut is found by a weighted radix
  * select on the scores' bit patterns (non-negative doubles order like their
- * bits), weights = block lengths.
+ * bits; four rounds of 16-bit digits), weights = block lengths: it yields
+ * the score T and the weight still missing at T; blocks scoring below T
+ * are pruned, and blocks scoring exactly T in increasing block index while
+ * that weight is not reached.
  *
- * Skips: rank 1; 2 * b > C ("more than half of the channels"); non-finite
- * values (checked first).
+ * Skips: non-finite values (they take precedence over every other reason;
+ * found through the scores -- a sum of squares of finite values is finite --
+ * or by a scan when no scores are needed); rank 1; 2 * b > C ("more than
+ * half of the channels").
  */
 #ifndef CAIS_CPU_PRUNE_BLOCK_H
 #define CAIS_CPU_PRUNE_BLOCK_H
@@ -39,17 +44,5 @@ cais_cpu_status cais_cpu_block_select(const cais_tensor_view *w, int axis,
                                       cais_threadpool *pool,
                                       cais_cpu_selection *sel, char *msg,
                                       size_t msg_size);
-
-/** Weighted selection over non-negative, non-NaN doubles in (value, index)
- *  order, by their bit patterns ("keys"): finds the key T and the weight
- *  `rest` (>= 1) such that the items with key < T weigh n - rest and the
- *  items with key == T weigh >= rest.  Requires
- *  1 <= n <= total weight.  weight(i) is `weights[i]` when `weights` is
- *  non-NULL, else computed by `weight_fn(ctx, i)`.  Returns false when out
- *  of memory. */
-bool cais_cpu_weighted_select(const double *scores, size_t count,
-                              int64_t (*weight_fn)(const void *ctx, size_t i),
-                              const void *ctx, int64_t n, uint64_t *threshold,
-                              int64_t *rest);
 
 #endif /* CAIS_CPU_PRUNE_BLOCK_H */

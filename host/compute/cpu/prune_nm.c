@@ -22,6 +22,7 @@ typedef struct nm_ctx {
   size_t rows, rows_per_task;  /* rows = outer * runs, each `inner` runs */
   uint8_t *pruned;
   atomic_bool nomem;
+  atomic_bool nonfinite;
 } nm_ctx;
 
 static int cmp_u64(const void *a, const void *b) {
@@ -29,33 +30,35 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Sorts the run's (abs key << 32 | position) pairs; the pairs are unique,
- * so the order is exactly (abs key, index). */
-static void sort_pairs(uint64_t *v, size_t len) {
-  if (len > 32) {
-    qsort(v, len, sizeof *v, cmp_u64);
+/* Marks the k first of the run's elements in (abs key, position) order.
+ * `order` holds abs key << 32 | position (unique).  Short runs count ranks
+ * branch-free; long ones sort. */
+static void prune_run(uint64_t *order, size_t len, size_t k, uint8_t *pruned,
+                      size_t base, size_t stride) {
+  if (len <= 16) {
+    for (size_t j = 0; j < len; j++) {
+      size_t rank = 0;
+      for (size_t i = 0; i < len; i++) rank += order[i] < order[j];
+      pruned[base + j * stride] = rank < k;
+    }
     return;
   }
-  for (size_t a = 1; a < len; a++) {
-    uint64_t x = v[a];
-    size_t b = a;
-    for (; b > 0 && v[b - 1] > x; b--) v[b] = v[b - 1];
-    v[b] = x;
-  }
+  qsort(order, len, sizeof *order, cmp_u64);
+  for (size_t q = 0; q < k; q++) pruned[base + (size_t)(uint32_t)order[q] * stride] = 1;
 }
 
-static void run_task(void *vctx, size_t t) {
-  nm_ctx *ctx = vctx;
+static CAIS_ALWAYS_INLINE void run_task_body(nm_ctx *ctx, size_t t,
+                                             const bool is16) {
   const cais_tensor_view *w = ctx->w;
-  bool is16 = cais_is16(w->type);
-  uint32_t km = cais_key_mask(is16);
+  uint32_t km = cais_key_mask(is16), bad = cais_nonfinite_key(w->type);
   size_t inner = ctx->g.inner, len = ctx->g.len, m = ctx->m;
   uint64_t local[64];
-  uint64_t *pairs = m <= 64 ? local : malloc(m * sizeof *pairs);
-  if (!pairs) {
+  uint64_t *order = m <= 64 ? local : malloc(m * sizeof *order);
+  if (!order) {
     atomic_store(&ctx->nomem, true);
     return;
   }
+  uint32_t worst = 0; /* largest abs key seen: non-finite values are largest */
   size_t r0 = t * ctx->rows_per_task, r1 = r0 + ctx->rows_per_task;
   if (r1 > ctx->rows) r1 = ctx->rows;
   for (size_t r = r0; r < r1; r++) {
@@ -63,21 +66,59 @@ static void run_task(void *vctx, size_t t) {
     size_t c0 = run * m, rlen = len - c0 < m ? len - c0 : m;
     size_t padding = m - rlen; /* virtual zeros, pruned first */
     size_t k = ctx->n > padding ? ctx->n - padding : 0;
-    if (k == 0) continue;
     for (size_t i = 0; i < inner; i++) {
       size_t base = (o * len + c0) * inner + i; /* flat index of position 0 */
-      if (k >= rlen) {
-        for (size_t p = 0; p < rlen; p++) ctx->pruned[base + p * inner] = 1;
-        continue;
+      for (size_t p = 0; p < rlen; p++) {
+        uint32_t key = cais_elem_bits(w->data, base + p * inner, is16) & km;
+        worst = key > worst ? key : worst;
+        order[p] = (uint64_t)key << 32 | p;
       }
-      for (size_t p = 0; p < rlen; p++)
-        pairs[p] = (uint64_t)(cais_elem_bits(w->data, base + p * inner, is16) & km) << 32 | p;
-      sort_pairs(pairs, rlen);
-      for (size_t q = 0; q < k; q++)
-        ctx->pruned[base + (size_t)(uint32_t)pairs[q] * inner] = 1;
+      if (k > 0) prune_run(order, rlen, k, ctx->pruned, base, inner);
     }
   }
-  if (pairs != local) free(pairs);
+  if (worst >= bad) atomic_store(&ctx->nonfinite, true);
+  if (order != local) free(order);
+}
+
+static void run_task(void *vctx, size_t t) {
+  nm_ctx *ctx = vctx;
+  if (cais_is16(ctx->w->type))
+    run_task_body(ctx, t, true);
+  else
+    run_task_body(ctx, t, false);
+}
+
+/* Skips with the non-finite message when `w` has non-finite values. */
+static bool skip_nonfinite(const cais_tensor_view *w, cais_threadpool *pool, char *msg,
+                           size_t msg_size) {
+  int64_t bad, first;
+  cais_cpu_scan_nonfinite(w, pool, &bad, &first);
+  if (bad) cais_cpu_nonfinite_message(msg, msg_size, bad, first);
+  return bad != 0;
+}
+
+/* Whether n:m sparsity cannot handle `w` (reason in `msg`). */
+static bool shape_unusable(const cais_tensor_view *w, int axis, int64_t m,
+                           char *msg, size_t msg_size) {
+  if (w->rank < 2) {
+    snprintf(msg, msg_size,
+             "n:m sparsity needs a weight of rank >= 2 (this one has rank %d); "
+             "left uncompressed", w->rank);
+    return true;
+  }
+  if (axis < 0 || axis >= w->rank) {
+    snprintf(msg, msg_size, "invalid channel axis %d for a rank-%d weight; left uncompressed",
+             axis, w->rank);
+    return true;
+  }
+  int64_t channels = w->shape[axis];
+  if (m > channels || 2 * m > channels) { /* m > C/2, overflow-safe */
+    snprintf(msg, msg_size,
+             "n:m group size m = %" PRId64 " is more than half of the %" PRId64
+             " input channels (axis %d); left uncompressed", m, channels, axis);
+    return true;
+  }
+  return false;
 }
 
 cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
@@ -85,33 +126,17 @@ cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
                                    cais_cpu_selection *sel, char *msg,
                                    size_t msg_size) {
   memset(sel, 0, sizeof *sel);
-  int64_t bad, first;
-  cais_cpu_scan_nonfinite(w, pool, &bad, &first);
-  if (bad) {
-    cais_cpu_nonfinite_message(msg, msg_size, bad, first);
-    return CAIS_CPU_SKIP;
-  }
-  if (w->rank < 2) {
-    snprintf(msg, msg_size,
-             "n:m sparsity needs a weight of rank >= 2 (this one has rank %d); "
-             "left uncompressed", w->rank);
-    return CAIS_CPU_SKIP;
-  }
-  if (axis < 0 || axis >= w->rank) {
-    snprintf(msg, msg_size, "invalid channel axis %d for a rank-%d weight; left uncompressed",
-             axis, w->rank);
-    return CAIS_CPU_SKIP;
-  }
-  int64_t channels = w->shape[axis];
-  if (m > channels || 2 * m > channels) { /* m > C/2, overflow-safe */
-    snprintf(msg, msg_size,
-             "n:m group size m = %" PRId64 " is more than half of the %" PRId64
-             " input channels (axis %d); left uncompressed", m, channels, axis);
+  char reason[256];
+  if (shape_unusable(w, axis, m, reason, sizeof reason)) {
+    /* non-finite values take precedence (they are checked first) */
+    if (!skip_nonfinite(w, pool, msg, msg_size)) snprintf(msg, msg_size, "%s", reason);
     return CAIS_CPU_SKIP;
   }
 
-  nm_ctx ctx = {0};
+  nm_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
   atomic_init(&ctx.nomem, false);
+  atomic_init(&ctx.nonfinite, false);
   ctx.w = w;
   ctx.g = cais_axis_geometry_of(w, axis);
   ctx.n = (size_t)n;
@@ -127,10 +152,13 @@ cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
   sel->mask = malloc(((size_t)w->numel + 7) / 8);
   cais_cpu_status status = CAIS_CPU_NOMEM;
   if (!ctx.pruned || !sel->chunk_nnz || !sel->mask) goto out;
-  if (n > 0) {
-    cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
-                        run_task, &ctx);
-    if (atomic_load(&ctx.nomem)) goto out;
+  /* The run pass also watches for non-finite keys (they are the largest). */
+  cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
+                      run_task, &ctx);
+  if (atomic_load(&ctx.nomem)) goto out;
+  if (atomic_load(&ctx.nonfinite) && skip_nonfinite(w, pool, msg, msg_size)) {
+    status = CAIS_CPU_SKIP;
+    goto out;
   }
   sel->nnz = cais_cpu_mask_from_pruned(w, ctx.pruned, sel->mask, sel->chunk_nnz, pool);
   status = CAIS_CPU_OK;

