@@ -61,26 +61,29 @@ static inline void put_bits(__global uchar *buf, ulong off, int w16, ulong i, ui
 
 /* ---- decoding: exact, never through float arithmetic ------------------- */
 
+/* 2^e as a double, for -1022 <= e <= 1023 (exact; no hex-float literals). */
+static inline double pow2(int e) { return as_double((ulong)(e + 1023) << 52); }
+
 static double f32_bits_to_double(uint b) {
   uint e = (b >> 23) & 0xFFu, m = b & 0x7FFFFFu;
-  ulong sign = (ulong)(b >> 31) << 63;
-  if (e == 0xFFu) return as_double(sign | 0x7FF0000000000000UL | ((ulong)m << 29));
+  ulong sgn = (ulong)(b >> 31) << 63;
+  if (e == 0xFFu) return as_double(sgn | 0x7FF0000000000000UL | ((ulong)m << 29));
   if (e == 0) {
-    double v = (double)m * 0x1p-149; /* exact: m < 2^23 times a power of 2 */
-    return sign ? -v : v;
+    double v = (double)m * pow2(-149); /* exact: m < 2^23 times a power of 2 */
+    return sgn ? -v : v;
   }
-  return as_double(sign | ((ulong)(e - 127 + 1023) << 52) | ((ulong)m << 29));
+  return as_double(sgn | ((ulong)(e - 127 + 1023) << 52) | ((ulong)m << 29));
 }
 
 static double f16_bits_to_double(uint h) {
   uint e = (h >> 10) & 0x1Fu, m = h & 0x3FFu;
-  ulong sign = (ulong)((h >> 15) & 1u) << 63;
-  if (e == 0x1Fu) return as_double(sign | 0x7FF0000000000000UL | ((ulong)m << 42));
+  ulong sgn = (ulong)((h >> 15) & 1u) << 63;
+  if (e == 0x1Fu) return as_double(sgn | 0x7FF0000000000000UL | ((ulong)m << 42));
   if (e == 0) {
-    double v = (double)m * 0x1p-24;
-    return sign ? -v : v;
+    double v = (double)m * pow2(-24);
+    return sgn ? -v : v;
   }
-  return as_double(sign | ((ulong)(e - 15 + 1023) << 52) | ((ulong)m << 42));
+  return as_double(sgn | ((ulong)(e - 15 + 1023) << 52) | ((ulong)m << 42));
 }
 
 static inline double bits_to_double(uint bits, ulong type) {
@@ -111,14 +114,14 @@ static uint round_magnitude(ulong abs_bits, int ebits, int mbits) {
 
 static uint encode_ieee(double x, int ebits, int mbits) {
   ulong u = as_ulong(x);
-  uint sign = (uint)(u >> 63) << (ebits + mbits);
-  uint inf = ((1u << ebits) - 1) << mbits;
+  uint sgn = (uint)(u >> 63) << (ebits + mbits);
+  uint inf_bits = ((1u << ebits) - 1) << mbits;
   ulong abs_bits = u & ~(1UL << 63);
-  if (abs_bits > 0x7FF0000000000000UL) return sign | inf | (1u << (mbits - 1));
-  if (abs_bits == 0x7FF0000000000000UL) return sign | inf;
+  if (abs_bits > 0x7FF0000000000000UL) return sgn | inf_bits | (1u << (mbits - 1));
+  if (abs_bits == 0x7FF0000000000000UL) return sgn | inf_bits;
   uint mag = round_magnitude(abs_bits, ebits, mbits);
-  if (mag >= inf) mag = inf;
-  return sign | mag;
+  if (mag >= inf_bits) mag = inf_bits;
+  return sgn | mag;
 }
 
 static inline uint double_to_bits(double x, ulong type) {
@@ -130,42 +133,42 @@ static inline uint double_to_bits(double x, ulong type) {
 /* fp: 0 = E4M3FN, 1 = E5M2 (float_formats.h). */
 static uchar double_to_fp8(double x, int fp) {
   ulong u = as_ulong(x);
-  uchar sign = (uchar)((u >> 63) << 7);
+  uchar sgn = (uchar)((u >> 63) << 7);
   ulong abs_bits = u & ~(1UL << 63);
-  int nan = abs_bits > 0x7FF0000000000000UL;
-  int inf = abs_bits == 0x7FF0000000000000UL;
+  int is_nan = abs_bits > 0x7FF0000000000000UL;
+  int is_inf = abs_bits == 0x7FF0000000000000UL;
   if (fp == 0) {
-    if (nan || inf) return sign | 0x7F;
+    if (is_nan || is_inf) return sgn | 0x7F;
     uint mag = round_magnitude(abs_bits, 4, 3);
-    return sign | (uchar)(mag > 0x7E ? 0x7F : mag);
+    return sgn | (uchar)(mag > 0x7E ? 0x7F : mag);
   }
-  if (nan) return sign | 0x7E;
-  if (inf) return sign | 0x7C;
+  if (is_nan) return sgn | 0x7E;
+  if (is_inf) return sgn | 0x7C;
   uint mag = round_magnitude(abs_bits, 5, 2);
-  return sign | (uchar)(mag >= 0x7C ? 0x7C : mag);
+  return sgn | (uchar)(mag >= 0x7C ? 0x7C : mag);
 }
 
 static double fp8_to_double(uint v, int fp) {
-  uint sign = v & 0x80u, mag = v & 0x7Fu;
+  uint sgn = v & 0x80u, mag = v & 0x7Fu;
   double r;
   if (fp == 0) {
     uint e = mag >> 3, m = mag & 7u;
     if (mag == 0x7Fu)
       r = as_double(0x7FF8000000000000UL);
     else if (e == 0)
-      r = (double)m * 0x1p-9;
+      r = (double)m * pow2(-9);
     else
-      r = (double)(m | 8u) * as_double((ulong)((int)e - 10 + 1023) << 52);
+      r = (double)(m | 8u) * pow2((int)e - 10);
   } else {
     uint e = mag >> 2, m = mag & 3u;
     if (e == 31)
       r = m ? as_double(0x7FF8000000000000UL) : as_double(0x7FF0000000000000UL);
     else if (e == 0)
-      r = (double)m * 0x1p-16;
+      r = (double)m * pow2(-16);
     else
-      r = (double)(m | 4u) * as_double((ulong)((int)e - 17 + 1023) << 52);
+      r = (double)(m | 4u) * pow2((int)e - 17);
   }
-  return sign ? -r : r;
+  return sgn ? -r : r;
 }
 
 /* ---- quantization (quantize.c) ----------------------------------------- */

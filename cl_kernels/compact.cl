@@ -110,8 +110,8 @@ __kernel void k_quant_setup(__global const ulong *desc, __global ulong *res,
   double scale = bits_to_double(sbits, type);
   RES(t, CAIS_R_SCALE_BITS) = sbits;
   RES(t, CAIS_R_SCALE) = as_ulong(scale);
-  ulong inf = as_ulong(scale) & 0x7FFFFFFFFFFFFFFFUL;
-  RES(t, CAIS_R_QUANT_OK) = scale != 0.0 && inf < 0x7FF0000000000000UL;
+  ulong mag = as_ulong(scale) & 0x7FFFFFFFFFFFFFFFUL;
+  RES(t, CAIS_R_QUANT_OK) = scale != 0.0 && mag < 0x7FF0000000000000UL;
   int offset1 = joint == CAIS_J_UINT8 ? 127 : 0;
   for (int code = 0; code < 256; code++) {
     double v;

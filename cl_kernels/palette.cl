@@ -116,7 +116,7 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
           __global uchar *ws, __global const uint *wave, uint wave_off, int k) {
   __local double lbest[CAIS_WG];
   __local long larg[CAIS_WG];
-  __local int any;
+  __local int more_nodes;
   uint t = wave[wave_off + get_group_id(0)], lid = get_local_id(0);
   long m = (long)RES(t, CAIS_R_D);
   if (m <= k || RES(t, CAIS_R_HOSTBOUNDS)) return;
@@ -141,7 +141,7 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
     if (lid == 0) cn[0] = (int4)((int)jfirst, (int)jlast, l - 1, (int)(jlast - 1));
     uint count = 1;
     for (;;) {
-      if (lid == 0) any = 0;
+      if (lid == 0) more_nodes = 0;
       barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
       if (count >= CAIS_WG) {
         /* many nodes: one work-item per node */
@@ -164,7 +164,7 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
             row[j - 1] = (uint)arg;
             if (nd.x <= j - 1) c0 = (int4)(nd.x, (int)(j - 1), nd.z, (int)arg);
             if (j + 1 <= nd.y) c1 = (int4)((int)(j + 1), nd.y, (int)arg, nd.w);
-            if (nd.x <= j - 1 || j + 1 <= nd.y) atomic_or(&any, 1);
+            if (nd.x <= j - 1 || j + 1 <= nd.y) atomic_or(&more_nodes, 1);
           }
           nn[2 * s] = c0;
           nn[2 * s + 1] = c1;
@@ -205,14 +205,14 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
             row[j - 1] = (uint)arg;
             if (nd.x <= j - 1) c0 = (int4)(nd.x, (int)(j - 1), nd.z, (int)arg);
             if (j + 1 <= nd.y) c1 = (int4)((int)(j + 1), nd.y, (int)arg, nd.w);
-            if (nd.x <= j - 1 || j + 1 <= nd.y) atomic_or(&any, 1);
+            if (nd.x <= j - 1 || j + 1 <= nd.y) atomic_or(&more_nodes, 1);
           }
           nn[2 * s] = c0;
           nn[2 * s + 1] = c1;
         }
       }
       barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
-      int more = any;
+      int more = more_nodes;
       barrier(CLK_LOCAL_MEM_FENCE);
       if (!more) break;
       __global int4 *sw = cn;

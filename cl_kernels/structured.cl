@@ -53,15 +53,15 @@ static inline uint block_weight(ulong blk, ulong inner, ulong nb, ulong bs, ulon
 __kernel void k_block_hist(__global const ulong *desc, __global const ulong *res,
                            __global const uint *ibase, uint T, uint total,
                            __global const uchar *scratch, __global uint *hist,
-                           int round) {
+                           int rnd) {
   uint gid = get_global_id(0);
   if (gid >= total) return;
   uint t = find_tensor(ibase, T, gid);
   if (DESC(t, CAIS_D_NPRUNE) == 0) return;
   ulong blk = gid - ibase[t];
   ulong key = as_ulong(((__global const double *)(scratch + DESC(t, CAIS_D_SCR)))[blk]);
-  int shift = 48 - 16 * round;
-  if (round > 0 && (key >> (shift + 16)) != (RES(t, CAIS_R_T) >> (shift + 16))) return;
+  int shift = 48 - 16 * rnd;
+  if (rnd > 0 && (key >> (shift + 16)) != (RES(t, CAIS_R_T) >> (shift + 16))) return;
   uint w = block_weight(blk, DESC(t, CAIS_D_INNER), DESC(t, CAIS_D_NB), DESC(t, CAIS_D_B),
                         DESC(t, CAIS_D_LEN));
   atomic_add(&hist[DESC(t, CAIS_D_HIST) + ((key >> shift) & 0xFFFFu)], w);
@@ -72,14 +72,14 @@ __kernel void k_block_hist(__global const ulong *desc, __global const ulong *res
  * reaches `want`, else 65535. */
 __kernel __attribute__((reqd_work_group_size(CAIS_WG, 1, 1)))
 void k_block_digit(__global const ulong *desc, __global ulong *res,
-                   __global const uint *hist, int round) {
+                   __global const uint *hist, int rnd) {
   __local uint tmp[CAIS_WG];
   __local uint found, before;
   uint t = get_group_id(0), lid = get_local_id(0);
   ulong n = DESC(t, CAIS_D_NPRUNE);
   if (n == 0) return;
   __global const uint *h = hist + DESC(t, CAIS_D_HIST);
-  ulong want = round == 0 ? n : RES(t, CAIS_R_REST);
+  ulong want = rnd == 0 ? n : RES(t, CAIS_R_REST);
   if (lid == 0) {
     found = 0xFFFFu;
     before = 0;
@@ -102,8 +102,8 @@ void k_block_digit(__global const ulong *desc, __global ulong *res,
   if (lid == 0) {
     uint digit = found;
     uint ex = digit == 0xFFFFu ? carry - h[0xFFFFu] : before;
-    int shift = 48 - 16 * round;
-    ulong prefix = round == 0 ? 0 : RES(t, CAIS_R_T);
+    int shift = 48 - 16 * rnd;
+    ulong prefix = rnd == 0 ? 0 : RES(t, CAIS_R_T);
     RES(t, CAIS_R_T) = prefix | ((ulong)digit << shift);
     RES(t, CAIS_R_REST) = want - ex;
   }

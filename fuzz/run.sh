@@ -40,7 +40,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
   # Keep the smallest set of inputs with the same coverage.
   mkdir -p fuzz/corpus
-  exec "$build/fuzz_program" -merge=1 -dict=fuzz/mlir.dict fuzz/corpus "$out" fuzz/seeds
+  exec "$build/fuzz_program" -merge=1 -timeout=20 -rss_limit_mb=2048 fuzz/corpus "$out"
 fi
 
 exec nice -n 10 "$build/fuzz_program" \

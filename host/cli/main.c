@@ -6,6 +6,7 @@
  * new content is complete on disk.  SIGINT/SIGTERM (and crashes, and
  * MLIR's fatal errors) remove any temporary file before the process dies.
  * docs/RELIABILITY.md says what is tested. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -29,34 +30,62 @@ static double now_seconds(void) {
 }
 
 /* Signals that end the process: temporary files go first.  Crashes
- * (SIGSEGV, SIGBUS, SIGFPE, SIGABRT) clean up too, then hand over to
- * whatever handled them before (a sanitizer's report, or the default). */
+ * (SIGSEGV, SIGBUS, SIGFPE) clean up too, then hand over to whatever
+ * handled them before us (a sanitizer's report, or the default). */
 static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT,
                                     SIGSEGV, SIGBUS, SIGFPE};
 #define NUM_FATAL_SIGNALS (sizeof fatal_signals / sizeof *fatal_signals)
 static struct sigaction previous_actions[NUM_FATAL_SIGNALS];
 
+static bool is_fault(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE; }
+
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
   (void)context;
   cais_atomic_file_cleanup_all();
-  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++)
-    if (fatal_signals[i] == sig) sigaction(sig, &previous_actions[i], NULL);
   /* A real fault re-executes the faulting instruction on return, reaching
-   * the previous handler with its real context; a signal sent by kill()
-   * (si_code <= 0) is re-raised, delivered once this handler returns. */
-  bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
-               info->si_code > 0;
+   * the previous handler with its real context.  Anything else -- a
+   * signal sent by kill() (si_code <= 0) included -- ends the process the
+   * default way once this handler returns. */
+  bool fault = is_fault(sig) && info && info->si_code > 0;
+  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++) {
+    if (fatal_signals[i] != sig) continue;
+    if (fault || is_fault(sig)) {
+      sigaction(sig, &previous_actions[i], NULL);
+    } else {
+      signal(sig, SIG_DFL);
+    }
+  }
   if (!fault) raise(sig);
 }
 
+/* Installs the handlers.  Called again once the engine exists: an OpenCL
+ * runtime may install its own SIGINT/SIGABRT handlers (PoCL does) that
+ * swallow the signal, so Ctrl-C would neither stop the run nor clean up.
+ * The previous actions kept are those from before the first call. */
 static void install_signal_handlers(void) {
+  static bool saved;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_fatal_signal;
   sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++)
-    sigaction(fatal_signals[i], &sa, &previous_actions[i]);
+    sigaction(fatal_signals[i], &sa, saved ? NULL : &previous_actions[i]);
+  saved = true;
+}
+
+/* The asynchronous signals, delivered to the main thread only: worker
+ * threads are started with them blocked, so the handler never runs beside
+ * the main thread while it creates a temporary file (atomic_file.c blocks
+ * signals there, but only for its own thread). */
+static void block_async_signals(sigset_t *old) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGABRT);
+  pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 /* The file being read, for the fatal error message. */
@@ -136,7 +165,12 @@ static int run_compress(cli_args *a) {
   a->engine.on_progress = cli_progress_update;
   a->engine.progress_user = &progress;
   cais_engine *engine = NULL;
-  if (cais_engine_create(&a->engine, &engine, &err) != CAIS_OK) {
+  sigset_t mask;
+  block_async_signals(&mask);
+  cais_status created = cais_engine_create(&a->engine, &engine, &err);
+  install_signal_handlers();
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
+  if (created != CAIS_OK) {
     cais_program_destroy(program);
     return fail(&err);
   }

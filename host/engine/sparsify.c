@@ -223,7 +223,7 @@ static cais_status run(cais_engine *e, cais_program *target,
     const cais_weight *w = &set.items[i];
     fill_entry_basics(cais_report_add(report), w);
     if (!w->eligible) continue;
-    if (w->axes_disagree && params->prune != CAIS_PRUNE_MAGNITUDE)
+    if (w->axes_disagree) /* spec section 3: warn, whatever the mode */
       cais_engine_message(e, CAIS_SEVERITY_WARNING, w->name,
                           "users disagree on the channel axes (%s); using output "
                           "axis 0, input axis 1",

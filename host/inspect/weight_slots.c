@@ -127,7 +127,8 @@ cais_status cais_slots_collect(MlirModule module, cais_slot_list *list, cais_err
       if (!ptr_vec_push(&members, all[k].ptr)) p1.oom = true;
   }
   if (p1.oom) goto oom;
-  qsort(members.items, members.count, sizeof *members.items, cmp_ptr);
+  if (members.count) /* qsort(NULL, 0) is undefined behaviour */
+    qsort(members.items, members.count, sizeof *members.items, cmp_ptr);
   size_t unique = 0;
   for (size_t i = 0; i < members.count; i++)
     if (unique == 0 || members.items[unique - 1] != members.items[i])

@@ -2,7 +2,7 @@
  * to the CPU backend's (compute_job.h fields: outcome, message, mask, nnz,
  * payload, scale, LUT, both statistics sums), for every pruning mode x joint
  * compression, on synthetic tensors of all three dtypes mixed in one batch,
- * with the edge cases: ties, zeros and -0.0, a NaN (skip), all zeros
+ * with the edge cases: ties (also across device chunks), zeros and -0.0, a NaN (skip), all zeros
  * (nothing left to quantize), tails of blocks and of n:m runs, s = 0 and
  * s = 1, rank 1 and too few channels (skips), rank 3 on a middle axis, and an
  * f32 tensor with so many distinct values that 8-bit palettization takes the
@@ -110,6 +110,8 @@ static int setup(void **state) {
     add(ty, 2, 3, 100, 0, 0, 1, V_NORMAL, seed + 8, "3 output channels");
     add(ty, 2, 100, 3, 0, 0, 1, V_NORMAL, seed + 9, "3 input channels");
     add(ty, 2, 7, 9, 0, 0, 1, V_TIED, seed + 10, "tiny 7x9");
+    /* ties spanning several device chunks (4096 elements) and block chunks */
+    add(ty, 2, 200, 100, 0, 0, 1, V_TIED, seed + 11, "tied 200x100 (5 chunks)");
   }
   /* kmeans1d.h's near-optimal path at 2^8 clusters: ~77k distinct kept f32 */
   add(CAIS_FLOAT_F32, 2, 300, 512, 0, 0, 1, V_WIDE, 77, "f32 with many distinct values");
@@ -218,7 +220,7 @@ static int run_all(cais_backend *cl, const char *label) {
       for (size_t i = 0; i < count; i++)
         expect += ref[i].result.outcome == CAIS_JOB_DONE && !ref[i].result.message[0] &&
                   (uint64_t)ref[i].weight.numel * cais_float_type_size(ref[i].weight.type) <=
-                      ob->sub_bytes;
+                      ob->big_bytes;
       if (ob->jobs_device - on_device != expect) {
         fprintf(stderr, "%s | %s + %s: %zu jobs on the device, %zu expected\n", label,
                 prunes[a].name, joints[b].name, ob->jobs_device - on_device, expect);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -27,9 +28,11 @@ static size_t replay_dir(const char *dir) {
     if (e->d_name[0] == '.' || strcmp(e->d_name, "README.md") == 0) continue;
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
     size_t size;
     char *data = cais_test_read_file(path, &size);
-    if (!data) continue; /* a directory */
+    if (!data) continue;
     cais_fuzz_one((const uint8_t *)data, size);
     free(data);
     n++;

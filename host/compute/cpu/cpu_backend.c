@@ -330,7 +330,12 @@ static cais_status cpu_run_batch(cais_backend *self, cais_job *jobs,
 
 static uint64_t cpu_batch_byte_limit(const cais_backend *self) {
   (void)self;
-  return UINT64_MAX; /* the weights are already in host memory */
+  /* The weights are already in host memory, but the engine drops a batch's
+   * input pages (mapped bytecode) and hands its results to MLIR only after
+   * the batch: modest batches keep the resident set near one batch of input
+   * plus the compressed output, whatever the program's size.  256 MiB still
+   * holds many small weights for the pool to run side by side. */
+  return (uint64_t)256 << 20;
 }
 
 static size_t cpu_batches_run(const cais_backend *self) {

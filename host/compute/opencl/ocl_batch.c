@@ -253,7 +253,7 @@ static bool device_can(const ocl_backend *b, const cais_job *job) {
   if (w->numel <= 0 || w->numel >= ((int64_t)1 << 31) - CAIS_CHUNK) return false;
   if (w->type != CAIS_FLOAT_F16 && w->type != CAIS_FLOAT_BF16 && w->type != CAIS_FLOAT_F32)
     return false;
-  if ((uint64_t)w->numel * cais_float_type_size(w->type) > b->sub_bytes) return false;
+  if ((uint64_t)w->numel * cais_float_type_size(w->type) > b->big_bytes) return false;
   if ((unsigned)p->joint > CAIS_JOINT_PALETTIZE) return false;
   if (p->joint == CAIS_JOINT_PALETTIZE && (p->palettize_nbits < 1 || p->palettize_nbits > 8))
     return false;
@@ -997,7 +997,7 @@ cais_status ocl_run_batch(ocl_backend *b, cais_job *jobs, size_t count, cais_err
     while (j < ndev && j - i < b->max_tensors) {
       const cais_tensor_view *w = &dev[j]->weight;
       uint64_t s = align256((uint64_t)w->numel * cais_float_type_size(w->type));
-      if (j > i && bytes + s > b->sub_bytes) break;
+      if (j > i && bytes + s > b->sub_bytes) break; /* (a big one goes alone) */
       bytes += s;
       j++;
     }

@@ -118,6 +118,7 @@ typedef struct ocl_backend {
   cl_program program;
   cl_kernel k[K_COUNT];
   uint64_t sub_bytes;   /**< dense bytes of one device sub-batch */
+  uint64_t big_bytes;   /**< the largest tensor the device takes (alone) */
   uint64_t ws_budget;   /**< palettization workspace of one wave */
   size_t max_tensors;   /**< tensors of one sub-batch */
   size_t batches;       /**< sub-batches uploaded */

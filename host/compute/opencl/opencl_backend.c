@@ -144,7 +144,7 @@ cais_status cais_opencl_backend_create(const cais_engine_config *config,
   b->dev = list[pick];
   b->fault = fault;
   free(list);
-  snprintf(b->base.name, sizeof b->base.name, "opencl: %s (%s)", b->dev.name,
+  snprintf(b->base.name, sizeof b->base.name, "opencl: %.100s (%.40s)", b->dev.name,
            b->dev.platform_name);
 
   cl_int e;
@@ -213,9 +213,14 @@ cais_status cais_opencl_backend_create(const cais_engine_config *config,
   if (forced) cap = forced;
   if (cap < SUB_BATCH_MIN && !forced) cap = SUB_BATCH_MIN;
   b->sub_bytes = cap;
+  /* One larger tensor still goes to the device, alone in its sub-batch, if
+   * its buffers fit (the scratch: 8 bytes per element). */
+  uint64_t big = b->dev.max_alloc / 8;
+  if (b->dev.global_mem / 16 < big) big = b->dev.global_mem / 16;
+  b->big_bytes = forced ? cap : (big > cap ? big : cap);
   uint64_t ws = b->dev.global_mem / 8;
   if (ws > b->dev.max_alloc) ws = b->dev.max_alloc;
-  if (ws > ((uint64_t)1 << 30)) ws = (uint64_t)1 << 30;
+  if (ws > ((uint64_t)4 << 30)) ws = (uint64_t)4 << 30;
   b->ws_budget = ws;
   b->max_tensors = 1024;
   *out = &b->base;
