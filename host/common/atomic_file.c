@@ -32,11 +32,20 @@ static void registry_remove(int slot) {
   if (slot >= 0) atomic_store(&open_temps[slot], NULL);
 }
 
+/* Held while a temporary file is created and registered, so a thread that
+ * cleans up for a termination signal never sees one half-way. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void cais_atomic_file_cleanup_all(void) {
   for (int i = 0; i < CAIS_MAX_OPEN_TEMPS; i++) {
     char *path = atomic_exchange(&open_temps[i], NULL);
     if (path) unlink(path);
   }
+}
+
+void cais_atomic_file_cleanup_all_final(void) {
+  pthread_mutex_lock(&registry_lock); /* never released: the process ends */
+  cais_atomic_file_cleanup_all();
 }
 
 static void release(cais_atomic_file *file) {
@@ -106,12 +115,15 @@ cais_status cais_atomic_file_open(cais_atomic_file *file, const char *path,
   free(dir_copy);
 
   /* Block signals while the temp file exists but is not yet registered, so
-   * an interrupt cannot leave it behind. */
+   * an interrupt cannot leave it behind (a handler in this thread), and hold
+   * the lock against cais_atomic_file_cleanup_all_final (another thread). */
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
+  pthread_mutex_lock(&registry_lock);
   int fd = mkstemp(file->temp_path);
   if (fd >= 0) file->slot = registry_add(file->temp_path);
+  pthread_mutex_unlock(&registry_lock);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (fd < 0) {
     int e = errno;

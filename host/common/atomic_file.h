@@ -58,8 +58,15 @@ cais_status cais_atomic_file_commit(cais_atomic_file *file, cais_error *err);
 /** Removes the temporary file.  Accepts an already released `file`. */
 void cais_atomic_file_abort(cais_atomic_file *file);
 
-/** Unlinks every temporary file still open.  Async-signal-safe. */
+/** Unlinks every temporary file still open.  Async-signal-safe (for
+ *  signal handlers). */
 void cais_atomic_file_cleanup_all(void);
+
+/** The same for a thread that handles termination signals with sigwait()
+ *  (not a signal handler): waits until no temporary file is half-created,
+ *  unlinks every one, and keeps new ones from being created.  The caller
+ *  then ends the process. */
+void cais_atomic_file_cleanup_all_final(void);
 
 #ifdef __cplusplus
 }

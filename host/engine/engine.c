@@ -15,6 +15,10 @@ void cais_engine_config_init(cais_engine_config *c) {
   c->device = CAIS_DEVICE_AUTO;
   c->opencl_platform = -1;
   c->opencl_device = -1;
+  c->auto_device_min_bytes = CAIS_AUTO_DEVICE_MIN_BYTES;
+  /* Tests and benchmarks can move the threshold without a rebuild. */
+  const char *env = getenv("CAIS_AUTO_DEVICE_MIN_BYTES");
+  if (env && *env) c->auto_device_min_bytes = strtoull(env, NULL, 10);
 }
 
 void cais_engine_message(const cais_engine *engine, cais_severity severity,
@@ -33,6 +37,34 @@ void cais_engine_message(const cais_engine *engine, cais_severity severity,
     fprintf(stderr, "warning: %s: %s\n", subject, text);
   else
     fprintf(stderr, "warning: %s\n", text);
+}
+
+/* Creates the OpenCL backend.  For auto, failing is not an error: a warning
+ * (or, when OpenCL simply has no GPU, a note) and the CPU path. */
+static cais_status open_device(cais_engine *e, cais_error *err) {
+  cais_error device_err;
+  bool quiet = false;
+  e->device_probed = true;
+  cais_status st = cais_opencl_backend_create(&e->config, e->kernel_cache_dir, e->pool,
+                                              &e->device, &quiet, &device_err);
+  if (st == CAIS_OK) {
+    snprintf(e->device_name, sizeof e->device_name, "%s", e->device->name);
+    return CAIS_OK;
+  }
+  e->device = NULL;
+  if (e->config.device == CAIS_DEVICE_OPENCL)
+    return cais_fail(err, st, "--device opencl: %s", device_err.message);
+  /* auto: quietly the CPU when there is simply no GPU; no OpenCL at all or a
+   * broken setup deserves a warning (spec section 7). */
+  cais_engine_message(e, quiet ? CAIS_SEVERITY_INFO : CAIS_SEVERITY_WARNING, "device",
+                      "using the CPU: %s", device_err.message);
+  return CAIS_OK;
+}
+
+void cais_engine_prepare_device(cais_engine *e, uint64_t eligible_bytes) {
+  if (e->config.device != CAIS_DEVICE_AUTO || e->device_probed) return;
+  if (eligible_bytes < e->config.auto_device_min_bytes) return;
+  open_device(e, NULL);
 }
 
 cais_status cais_engine_create(const cais_engine_config *config,
@@ -67,21 +99,13 @@ cais_status cais_engine_create(const cais_engine_config *config,
     cais_engine_destroy(e);
     return err ? err->status : CAIS_ERROR_OUT_OF_MEMORY;
   }
-  if (config->device != CAIS_DEVICE_CPU) {
-    cais_error device_err;
-    bool quiet = false;
-    st = cais_opencl_backend_create(&e->config, e->kernel_cache_dir, e->pool,
-                                    &e->device, &quiet, &device_err);
+  /* An explicit OpenCL choice is checked now, so a bad device fails the
+   * engine; auto waits for a program worth a device (cais_engine_prepare_device). */
+  if (config->device == CAIS_DEVICE_OPENCL) {
+    st = open_device(e, err);
     if (st != CAIS_OK) {
-      e->device = NULL;
-      if (config->device == CAIS_DEVICE_OPENCL) {
-        cais_engine_destroy(e);
-        return cais_fail(err, st, "--device opencl: %s", device_err.message);
-      }
-      /* auto: quietly the CPU when there is simply no GPU; no OpenCL at all
-       * or a broken setup deserves a warning (spec section 7). */
-      cais_engine_message(e, quiet ? CAIS_SEVERITY_INFO : CAIS_SEVERITY_WARNING,
-                          "device", "using the CPU: %s", device_err.message);
+      cais_engine_destroy(e);
+      return st;
     }
   }
   snprintf(e->device_name, sizeof e->device_name, "%s",

@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "caisparse.h"
 #include "common/threadpool.h"
@@ -22,10 +23,17 @@ struct cais_engine {
   cais_threadpool *pool;
   cais_backend *cpu;        /**< always present */
   cais_backend *device;     /**< OpenCL backend, or NULL */
+  bool device_probed;       /**< the OpenCL backend was tried (auto: lazily) */
   bool device_disabled;     /**< a fatal device error happened earlier */
   atomic_int cancelled;
   char device_name[200];
 };
+
+/** For CAIS_DEVICE_AUTO: the first time a program's eligible weights reach
+ *  config.auto_device_min_bytes, looks for a GPU (warning and CPU path if
+ *  OpenCL is missing or broken).  Small programs never pay for loading an
+ *  OpenCL runtime: the CPU path is the faster choice for them anyway. */
+void cais_engine_prepare_device(cais_engine *engine, uint64_t eligible_bytes);
 
 /** Sends a warning (or info) through the engine's message callback, or to
  *  stderr as "warning: <subject>: <text>". */

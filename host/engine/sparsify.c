@@ -187,6 +187,8 @@ static cais_status run(cais_engine *e, cais_program *target,
       cais_error_prefix(err, "%s", target->source_name);
     return st;
   }
+  /* auto: a program this size may be worth the GPU (engine.h). */
+  cais_engine_prepare_device(e, set.eligible_bytes);
   /* Refuse a run that cannot fit before anything is computed or changed
    * (memory_budget.h); only then expand splat weights. */
   uint64_t device_batch = e->device && !e->device_disabled

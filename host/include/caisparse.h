@@ -257,20 +257,31 @@ typedef struct cais_engine_config {
   void *message_user;
   cais_progress_fn on_progress; /**< NULL (default): no progress */
   void *progress_user;
+  /** CAIS_DEVICE_AUTO looks for a GPU only once a program with at least this
+   *  many bytes of eligible weights comes (default CAIS_AUTO_DEVICE_MIN_BYTES,
+   *  or the environment's CAIS_AUTO_DEVICE_MIN_BYTES; 0: at the first
+   *  program).  Below it the CPU path is faster than paying for a device
+   *  runtime and transfers. */
+  uint64_t auto_device_min_bytes;
 } cais_engine_config;
+
+/** Default of cais_engine_config.auto_device_min_bytes: 64 MiB. */
+#define CAIS_AUTO_DEVICE_MIN_BYTES ((uint64_t)64 << 20)
 
 /** Sets the defaults listed above. */
 CAIS_API void cais_engine_config_init(cais_engine_config *config);
 
 /** Creates an engine: worker threads, and for OpenCL the context, queue and
- *  compiled kernels.  With CAIS_DEVICE_AUTO a missing or broken OpenCL setup
- *  gives a warning and a CPU engine; with CAIS_DEVICE_OPENCL it fails with
- *  CAIS_ERROR_DEVICE. */
+ *  compiled kernels.  With CAIS_DEVICE_OPENCL an unusable device fails here
+ *  with CAIS_ERROR_DEVICE.  With CAIS_DEVICE_AUTO the GPU is looked for at
+ *  the first program big enough (auto_device_min_bytes); a missing or broken
+ *  OpenCL setup then gives a warning and the CPU path. */
 CAIS_API cais_status cais_engine_create(const cais_engine_config *config,
                                         cais_engine **out, cais_error *err);
 
-/** Describes the device the engine computes on, e.g. "cpu (2 threads)" or
- *  "opencl: NVIDIA H100 (NVIDIA CUDA)". */
+/** Describes the device the engine computes on, e.g. "CPU (2 threads)" or
+ *  "OpenCL: NVIDIA H200 (NVIDIA CUDA)".  With CAIS_DEVICE_AUTO this is the
+ *  CPU until a program big enough for the device has been seen. */
 CAIS_API const char *cais_engine_device_name(const cais_engine *engine);
 
 /** Asks a running cais_engine_sparsify to stop at the next weight; it then

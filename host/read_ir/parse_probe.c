@@ -15,8 +15,14 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/memory_limit.h"
 #include "read_ir/mlir_capi_ext.h"
 
+/* Memory the child may take beyond twice the file's size. */
+#define PROBE_DATA_SLACK ((uint64_t)256 << 20)
+
+/* CPU seconds the child may take: this, plus one per 20 MiB of file. */
+#define PROBE_CPU_BASE_SECONDS 10
 
 /* The child's exit codes (anything else: it died). */
 enum { PROBE_READ_OK = 0, PROBE_READ_FAILED = 3, PROBE_FATAL = 4 };
@@ -57,6 +63,9 @@ static void child_fatal(void *user, const char *reason) {
 static void child_setup(uint64_t file_size) {
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE};
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], SIG_DFL);
+  sigset_t unblocked; /* the CLI blocks some in every thread (cli/main.c) */
+  sigemptyset(&unblocked);
+  sigprocmask(SIG_SETMASK, &unblocked, NULL);
   struct rlimit none = {0, 0};
   setrlimit(RLIMIT_CORE, &none);
   int devnull = open("/dev/null", O_WRONLY);
@@ -75,17 +84,26 @@ static void child_setup(uint64_t file_size) {
     while (f && fgets(line, sizeof line, f))
       if (sscanf(line, "VmData: %llu kB", &vm_kb) == 1) break;
     if (f) fclose(f);
-    rlim_t cap = (rlim_t)(vm_kb * 1024 + 2 * file_size + ((uint64_t)256 << 20));
+    rlim_t cap = (rlim_t)(vm_kb * 1024 + 2 * file_size + PROBE_DATA_SLACK);
     if (vm_kb && (data.rlim_cur == RLIM_INFINITY || cap < data.rlim_cur)) {
       data.rlim_cur = cap;
       setrlimit(RLIMIT_DATA, &data);
     }
   }
+  /* A corrupt count can also send the reader into a loop for hours.  A
+   * sane reading takes well under a second per 100 MB. */
+  rlim_t seconds = (rlim_t)(PROBE_CPU_BASE_SECONDS + file_size / (20u << 20));
+  struct rlimit cpu = {seconds, seconds + 5};
+  setrlimit(RLIMIT_CPU, &cpu);
   caisMlirInstallFatalErrorHandler(child_fatal, NULL);
 }
 
+static void discard(MlirStringRef text, void *user) { (void)text, (void)user; }
+
 static void describe_death(int status, char *buf, size_t size) {
-  if (WIFSIGNALED(status))
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+    snprintf(buf, size, "it did not finish within its CPU time limit");
+  else if (WIFSIGNALED(status))
     snprintf(buf, size, "it crashed with signal %d, %s", WTERMSIG(status),
              strsignal(WTERMSIG(status)));
   else
@@ -116,7 +134,22 @@ static cais_status probe(const char *path, const void *data, size_t size,
     cais_status st = path ? cais_program_read_file(path, &program, &r.error)
                           : cais_program_read_memory(data, size, name, &program,
                                                      &r.error);
-    if (st == CAIS_OK) _exit(PROBE_READ_OK); /* no need to free: exiting */
+    if (st == CAIS_OK) {
+      /* The bytecode reader keeps its own stack of regions, but the printer
+       * and the walkers recurse: print once here, so IR too deep for them
+       * also dies in the child.  Dense weights are elided, and the module's
+       * ops are printed one by one: only the module itself would print the
+       * resource blobs (as hex, twice their size). */
+      MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+      mlirOpPrintingFlagsElideLargeElementsAttrs(flags, 16);
+      mlirOpPrintingFlagsPrintGenericOpForm(flags);
+      mlirOpPrintingFlagsAssumeVerified(flags);
+      MlirBlock body = mlirModuleGetBody(cais_program_module(program));
+      for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+           op = mlirOperationGetNextInBlock(op))
+        mlirOperationPrintWithFlags(op, flags, discard, NULL);
+      _exit(PROBE_READ_OK); /* no need to free: exiting */
+    }
     write_all(fds[1], &r, sizeof r);
     _exit(PROBE_READ_FAILED);
   }
@@ -138,10 +171,23 @@ static cais_status probe(const char *path, const void *data, size_t size,
   if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_READ_OK) return CAIS_OK;
   if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_READ_FAILED && complete)
     return cais_fail(err, r.error.status, "%s", r.error.message);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_FATAL && complete)
+  if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_FATAL && complete) {
+    /* Out of memory is the file's fault only if this process had room for
+     * the child's own cap; otherwise the limits are too tight. */
+    cais_memory_headroom room = cais_memory_headroom_now(false);
+    bool alloc = strstr(r.error.message, "memory") || strstr(r.error.message, "Allocation");
+    if (alloc && room.bytes < 2 * (uint64_t)size + PROBE_DATA_SLACK) {
+      char room_text[32];
+      cais_format_bytes(room.bytes, room_text, sizeof room_text);
+      return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
+                       "%s: not enough memory to read this bytecode program (only %s "
+                       "is available, %s)",
+                       name, room_text, room.limited_by);
+    }
     return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
                      "%s: corrupt MLIR bytecode: MLIR's reader gave up on it (%s)",
                      name, r.error.message);
+  }
   char what[128];
   describe_death(status, what, sizeof what);
   return cais_fail(err, CAIS_ERROR_INVALID_INPUT,

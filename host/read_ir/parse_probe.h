@@ -9,11 +9,14 @@
  * fuzzing).  We cannot fix MLIR, and a well-formed bytecode file is cheap to
  * read twice (weights are mapped, not copied), so the CLI reads bytecode
  * first in a forked child:
- *   - the child reads fine: CAIS_OK (the caller then reads it for real);
+ *   - the child reads it, and prints its ops once (weights elided: the
+ *     printer recurses where the reader does not): CAIS_OK, the caller then
+ *     reads it for real;
  *   - the child reports an error: that error, as the caller would get it;
  *   - the child dies, or MLIR gives up with a fatal error, or it needs far
- *     more memory than the file justifies: CAIS_ERROR_INVALID_INPUT naming
- *     the file and what happened.  The reader never runs on it here.
+ *     more memory (2 x the file + 256 MiB) or CPU time (10 s + 1 s per
+ *     20 MiB) than the file justifies: CAIS_ERROR_INVALID_INPUT naming the
+ *     file and what happened.  The reader never runs on it here.
  * Forking is only safe in a process that controls its threads, so this is
  * for programs (the CLI, the fuzz target), not called inside the library.
  */

@@ -3,6 +3,7 @@
 #include "read_ir/program.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/error.h"
 #include "common/memory_limit.h"
 #include "read_ir/locations.h"
+#include "read_ir/nesting_check.h"
 #include "read_ir/mlir_print.h"
 
 /*--- diagnostics ----------------------------------------------------------*/
@@ -151,13 +153,40 @@ static cais_status parse_failure(cais_ir_context *ir, const char *name,
   return st;
 }
 
+/* Text nested deeper than MLIR's recursive parser can take (see
+ * nesting_check.h). */
+static cais_status check_nesting(const char *name, const char *text, size_t size,
+                                 cais_error *err) {
+  unsigned line, column;
+  if (cais_text_nesting_ok(text, size, CAIS_MAX_NESTING, &line, &column)) return CAIS_OK;
+  return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                   "%s:%u:%u: nested more than %d levels deep; refused (MLIR's "
+                   "parser would run out of stack)",
+                   name, line, column, CAIS_MAX_NESTING);
+}
+
+static cais_status check_file_nesting(const char *path, size_t size, cais_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return CAIS_OK; /* the read reports it */
+  void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return CAIS_OK;
+  cais_status st = check_nesting(path, map, size, err);
+  munmap(map, size);
+  return st;
+}
+
+/* What reading takes beyond the file's bytes: the reader's and printer's
+ * own structures, which are small for a model (a few hundred ops). */
+#define READ_WORK_BYTES ((uint64_t)32 << 20)
+
 /* Refuses a file that cannot be read within the memory limits (the
  * parser would die in an allocation failure half-way).  Text needs about
  * twice its size (the text, then the decoded constants); bytecode is
  * mapped, so only its address space counts. */
 static cais_status check_read_memory(const char *path, uint64_t size,
                                      bool bytecode, cais_error *err) {
-  uint64_t need = bytecode ? size : 2 * size;
+  uint64_t need = bytecode ? size + READ_WORK_BYTES : 2 * size + READ_WORK_BYTES;
   cais_memory_headroom room = cais_memory_headroom_now(bytecode);
   if (need <= room.bytes) return CAIS_OK;
   char need_text[32], room_text[32];
@@ -200,6 +229,10 @@ cais_status cais_program_read_file(const char *path, cais_program **out,
 
   cais_status mem = check_read_memory(path, (uint64_t)st.st_size, bytecode, err);
   if (mem != CAIS_OK) return mem;
+  if (!bytecode) {
+    cais_status deep = check_file_nesting(path, (size_t)st.st_size, err);
+    if (deep != CAIS_OK) return deep;
+  }
 
   cais_ir_context *ir = ir_context_new();
   if (!ir)
@@ -239,6 +272,10 @@ cais_status cais_program_read_memory(const void *data, size_t size,
                      "%s: not an MLIR program (binary data without the MLIR "
                      "bytecode signature)",
                      name);
+  if (!bytecode) {
+    cais_status deep = check_nesting(name, data, size, err);
+    if (deep != CAIS_OK) return deep;
+  }
   cais_ir_context *ir = ir_context_new();
   if (!ir)
     return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", name);

@@ -59,9 +59,9 @@ static cais_status compress(cais_device_kind device, const char *fault, const ch
   cais_engine *e = NULL;
   cais_error err;
   cais_status st = cais_engine_create(&c, &e, &err);
-  unsetenv("CAIS_OPENCL_FAULT");
-  unsetenv("CAIS_OPENCL_BATCH_BYTES");
   if (st != CAIS_OK) {
+    unsetenv("CAIS_OPENCL_FAULT");
+    unsetenv("CAIS_OPENCL_BATCH_BYTES");
     snprintf(msgs->text + strlen(msgs->text), sizeof msgs->text - strlen(msgs->text),
              "error: %s\n", err.message);
     return st;
@@ -73,7 +73,10 @@ static cais_status compress(cais_device_kind device, const char *fault, const ch
   cais_options o;
   cais_options_init(&o);
   o.palettize_nbits = 4;
+  /* The faults stay armed through the run: auto opens its device lazily. */
   st = cais_engine_sparsify(e, in, &o, &res, &report, &err);
+  unsetenv("CAIS_OPENCL_FAULT");
+  unsetenv("CAIS_OPENCL_BATCH_BYTES");
   if (st == CAIS_OK) {
     *totals = *cais_report_totals_get(report);
     assert_int_equal(cais_program_write_file(res, out, CAIS_FORMAT_BYTECODE, &err), CAIS_OK);
@@ -315,6 +318,9 @@ static void test_kernel_cache(void **state) {
 }
 
 int main(void) {
+  /* The test program is small: let auto look for a device at once (and the
+   * CLI runs below inherit this). */
+  setenv("CAIS_AUTO_DEVICE_MIN_BYTES", "0", 1);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_platform),   cmocka_unit_test(test_device_plain),
       cmocka_unit_test(test_build_failure), cmocka_unit_test(test_alloc_failure),

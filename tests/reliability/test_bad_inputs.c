@@ -96,6 +96,40 @@ static void test_truncated_files(void **s) {
   expect_no_temp_files();
 }
 
+/* Text nested deeper than MLIR's recursive parser can take (a 400 KB file
+ * of brackets overflowed its stack): refused with line:column; moderate
+ * nesting still reads. */
+static void write_nested(const char *name, int levels) {
+  const char *head = "module {\n  \"coreai.graph\"() <{function_type = () -> (), "
+                     "sym_name = \"main\", deep = ";
+  const char *tail = "}> ({\n  }) : () -> ()\n}\n";
+  size_t n = strlen(head) + 2 * (size_t)levels + strlen(tail);
+  char *text = malloc(n + 1);
+  char *p = text + sprintf(text, "%s", head);
+  memset(p, '[', (size_t)levels);
+  memset(p + levels, ']', (size_t)levels);
+  strcpy(p + 2 * levels, tail);
+  cais_test_write_file(in_dir(name), text, n);
+  free(text);
+}
+
+static void test_deep_nesting(void **s) {
+  (void)s;
+  write_nested("deep.mlir", 200000);
+  expect_cli(1, "deep.mlir:2:583: nested more than 512 levels deep", "deep.mlir -o out.mlir");
+  write_nested("nested.mlir", 100);
+  expect_cli(0, NULL, "-q nested.mlir -o out.mlir");
+  /* in memory too */
+  size_t n;
+  char *text = cais_test_read_file(in_dir("deep.mlir"), &n);
+  cais_program *p = NULL;
+  cais_error err;
+  assert_int_equal(cais_program_read_memory(text, n, "mem.mlir", &p, &err),
+                   CAIS_ERROR_INVALID_INPUT);
+  assert_non_null(strstr(err.message, "mem.mlir:2:583: nested more than"));
+  free(text);
+}
+
 /* Every prefix of a valid program either reads or fails with a message
  * that names the source (and line:column for text); none crashes. */
 static void check_prefixes(const char *data, size_t size, const char *name,
@@ -141,6 +175,9 @@ static void test_resource_blobs(void **s) {
              "'" BAD_DIR "/missing_blob.mlir' -o out.mlir");
   expect_cli(1, "proj.weight: dense_resource<proj_weight> holds 6 bytes but its type needs 256",
              "'" BAD_DIR "/short_blob.mlir' -o out.mlir");
+  /* not ours to compress, but the program is broken all the same */
+  expect_cli(1, "ids: dense_resource<token_ids> has no data",
+             "'" BAD_DIR "/missing_blob_int.mlir' -o out.mlir");
   assert_false(exists("out.mlir"));
   expect_no_temp_files();
 }
@@ -287,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_options_out_of_range),
       cmocka_unit_test(test_mlir_bytecode_bugs),
       cmocka_unit_test(test_negative_dimensions),
+      cmocka_unit_test(test_deep_nesting),
   };
   return cmocka_run_group_tests(tests, rel_setup, rel_teardown);
 }
