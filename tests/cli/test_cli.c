@@ -19,7 +19,7 @@
 
 #define TINY CAIS_SOURCE_DIR "/examples/tiny_transformer.mlir"
 
-static char *g_dir;
+#define g_dir cais_test_dir
 
 /* Runs the CLI with `args`; returns the status, output in *out. */
 static int cli(char **out, const char *fmt, ...) {
@@ -184,19 +184,6 @@ static void test_help_version_devices(void **s) {
   expect(0, NULL, "--list-devices");
 }
 
-static int setup(void **s) {
-  (void)s;
-  g_dir = cais_test_mkdtemp();
-  return g_dir ? 0 : -1;
-}
-
-static int teardown(void **s) {
-  (void)s;
-  cais_test_rmtree(g_dir);
-  free(g_dir);
-  return 0;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_usage_errors_exit_2_and_name_the_option),
@@ -205,5 +192,5 @@ int main(void) {
       cmocka_unit_test(test_compress_emit_report_inspect_verify),
       cmocka_unit_test(test_help_version_devices),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, cais_test_dir_setup, cais_test_dir_teardown);
 }

@@ -21,9 +21,10 @@
 #include "inspect/inspect.h"
 #include "read_ir/mlir_print.h"
 #include "select_weights/op_names.h"
+#include "test_modes.h"
 #include "test_support.h"
 
-static char *g_dir;
+#define g_dir cais_test_dir
 
 typedef struct op_list {
   char **lines;
@@ -76,61 +77,22 @@ static void free_ops(op_list *l) {
 }
 
 static void generate(const char *dtype, const char *format, char *path, size_t size) {
-  snprintf(path, size, "%s/tiny_%s.%s", g_dir, dtype, strcmp(format, "text") ? "mlirbc" : "mlir");
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd,
-           "'%s' --model transformer --dtype %s --layers 2 --hidden 64 --ffn 96 --heads 4 "
-           "--vocab 128 --seq 8 --seed 7 --format %s -q -o '%s'",
-           cais_test_gen(), dtype, format, path);
-  char *out = NULL;
-  int rc = cais_test_run(cmd, &out);
-  if (rc != 0) fail_msg("generator failed (%d): %s", rc, out);
-  free(out);
+  char args[512], name[64];
+  snprintf(args, sizeof args,
+           "--model transformer --dtype %s --layers 2 --hidden 64 --ffn 96 --heads 4 "
+           "--vocab 128 --seq 8 --seed 7 --format %s",
+           dtype, format);
+  snprintf(name, sizeof name, "tiny_%s.%s", dtype, strcmp(format, "text") ? "mlirbc" : "mlir");
+  cais_test_generate(g_dir, args, name, path, size);
 }
 
-typedef struct mode {
-  const char *name;
-  double target;     /* < 0: unset */
-  int64_t block;
-  double nm[2];
-} mode;
-
-static const mode kModes[] = {
+static const cais_test_mode kModes[] = {
     {"magnitude 0.5", 0.5, 0, {0, 0}},
     {"magnitude 0.83", 0.83, 0, {0, 0}},
     {"block 4 @0.5", 0.5, 4, {0, 0}},
     {"n:m 2:4", -1, 0, {2, 4}},
     {"n:m 3:7", -1, 0, {3, 7}},
 };
-
-typedef struct joint {
-  const char *name;
-  cais_quantize_dtype q;
-  int nbits;
-} joint;
-
-static const joint kJoints[] = {
-    {"none", CAIS_QUANTIZE_NONE, 0},      {"int8", CAIS_QUANTIZE_INT8, 0},
-    {"uint8", CAIS_QUANTIZE_UINT8, 0},    {"fp8_e4m3fn", CAIS_QUANTIZE_FP8_E4M3FN, 0},
-    {"fp8_e5m2", CAIS_QUANTIZE_FP8_E5M2, 0}, {"pal1", CAIS_QUANTIZE_NONE, 1},
-    {"pal2", CAIS_QUANTIZE_NONE, 2},      {"pal3", CAIS_QUANTIZE_NONE, 3},
-    {"pal4", CAIS_QUANTIZE_NONE, 4},      {"pal6", CAIS_QUANTIZE_NONE, 6},
-    {"pal8", CAIS_QUANTIZE_NONE, 8},
-};
-
-static void options_for(const mode *m, const joint *j, cais_options *o) {
-  cais_options_init(o);
-  o->target_sparsity_set = m->target >= 0;
-  o->target_sparsity = m->target;
-  o->block_size = m->block;
-  if (m->nm[1] > 0) {
-    o->n_m_ratio = m->nm;
-    o->n_m_ratio_len = 2;
-  }
-  o->quantize_dtype = j->q;
-  o->palettize_nbits = j->nbits;
-  o->weight_num_threshold = 256;
-}
 
 static void check_reparses(const char *path) {
   char cmd[1024], *out = NULL;
@@ -158,11 +120,11 @@ static void run_dtype(const char *dtype) {
   assert_int_equal(cais_engine_create(&cfg, &engine, &err), CAIS_OK);
 
   for (size_t mi = 0; mi < sizeof kModes / sizeof *kModes; mi++) {
-    for (size_t ji = 0; ji < sizeof kJoints / sizeof *kJoints; ji++) {
-      const mode *m = &kModes[mi];
-      const joint *j = &kJoints[ji];
+    for (size_t ji = 0; ji < cais_test_joint_count; ji++) {
+      const cais_test_mode *m = &kModes[mi];
+      const cais_test_joint *j = &cais_test_joints[ji];
       cais_options opt;
-      options_for(m, j, &opt);
+      cais_test_options_for(m, j, 256, &opt);
       cais_program *out = NULL;
       cais_report *report = NULL;
       if (cais_engine_sparsify(engine, original, &opt, &out, &report, &err) != CAIS_OK)
@@ -209,7 +171,7 @@ static void run_dtype(const char *dtype) {
       free(a);
       free(b);
       cais_program_destroy(reread);
-      if (mi == 0 || ji == 0 || ji == sizeof kJoints / sizeof *kJoints - 1) {
+      if (mi == 0 || ji == 0 || ji == cais_test_joint_count - 1) {
         check_reparses(text_out);
         check_reparses(code_out);
       }
@@ -243,24 +205,11 @@ static void test_f16(void **s) { (void)s; run_dtype("f16"); }
 static void test_bf16(void **s) { (void)s; run_dtype("bf16"); }
 static void test_f32(void **s) { (void)s; run_dtype("f32"); }
 
-static int setup(void **s) {
-  (void)s;
-  g_dir = cais_test_mkdtemp();
-  return g_dir ? 0 : -1;
-}
-
-static int teardown(void **s) {
-  (void)s;
-  cais_test_rmtree(g_dir);
-  free(g_dir);
-  return 0;
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f16),
       cmocka_unit_test(test_bf16),
       cmocka_unit_test(test_f32),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, cais_test_dir_setup, cais_test_dir_teardown);
 }

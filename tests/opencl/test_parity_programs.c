@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "opencl_test_util.h"
+#include "test_modes.h"
 #include "test_support.h"
 
 static char *g_dir;
@@ -47,56 +48,16 @@ static int teardown(void **state) {
 }
 
 static void generate(const char *args, const char *name, char *path, size_t size) {
-  snprintf(path, size, "%s/%s", g_dir, name);
-  char cmd[2048];
-  snprintf(cmd, sizeof cmd, "'%s' %s --seed 11 -q -o '%s'", cais_test_gen(), args, path);
-  char *out = NULL;
-  int rc = cais_test_run(cmd, &out);
-  if (rc != 0) fail_msg("generator failed (%d): %s", rc, out);
-  free(out);
+  char with_seed[1024];
+  snprintf(with_seed, sizeof with_seed, "%s --seed 11", args);
+  cais_test_generate(g_dir, with_seed, name, path, size);
 }
 
-typedef struct mode {
-  const char *name;
-  double target; /* < 0: unset */
-  int64_t block;
-  double nm[2];
-} mode;
-
-static const mode kModes[] = {
+static const cais_test_mode kModes[] = {
     {"magnitude 0.5", 0.5, 0, {0, 0}},
     {"block 4 @0.6", 0.6, 4, {0, 0}},
     {"n:m 2:4", -1, 0, {2, 4}},
 };
-
-typedef struct joint {
-  const char *name;
-  cais_quantize_dtype q;
-  int nbits;
-} joint;
-
-static const joint kJoints[] = {
-    {"none", CAIS_QUANTIZE_NONE, 0},      {"int8", CAIS_QUANTIZE_INT8, 0},
-    {"uint8", CAIS_QUANTIZE_UINT8, 0},    {"fp8_e4m3fn", CAIS_QUANTIZE_FP8_E4M3FN, 0},
-    {"fp8_e5m2", CAIS_QUANTIZE_FP8_E5M2, 0}, {"pal1", CAIS_QUANTIZE_NONE, 1},
-    {"pal2", CAIS_QUANTIZE_NONE, 2},      {"pal3", CAIS_QUANTIZE_NONE, 3},
-    {"pal4", CAIS_QUANTIZE_NONE, 4},      {"pal6", CAIS_QUANTIZE_NONE, 6},
-    {"pal8", CAIS_QUANTIZE_NONE, 8},
-};
-
-static void options_for(const mode *m, const joint *j, cais_options *o) {
-  cais_options_init(o);
-  o->target_sparsity_set = m->target >= 0;
-  o->target_sparsity = m->target;
-  o->block_size = m->block;
-  if (m->nm[1] > 0) {
-    o->n_m_ratio = m->nm;
-    o->n_m_ratio_len = 2;
-  }
-  o->quantize_dtype = j->q;
-  o->palettize_nbits = j->nbits;
-  o->weight_num_threshold = 256;
-}
 
 /* Reads `file` (a fresh MLIR context each time: resource names made unique
  * within one context would otherwise differ between runs), sparsifies it on
@@ -122,11 +83,11 @@ static void compare_program(const char *file, const char *label) {
   snprintf(b, sizeof b, "%s/cl.mlirbc", g_dir);
   int mismatches = 0;
   for (size_t mi = 0; mi < sizeof kModes / sizeof *kModes; mi++)
-    for (size_t ji = 0; ji < sizeof kJoints / sizeof *kJoints; ji++) {
+    for (size_t ji = 0; ji < cais_test_joint_count; ji++) {
       char what[256];
-      snprintf(what, sizeof what, "%s %s + %s", label, kModes[mi].name, kJoints[ji].name);
+      snprintf(what, sizeof what, "%s %s + %s", label, kModes[mi].name, cais_test_joints[ji].name);
       cais_options o;
-      options_for(&kModes[mi], &kJoints[ji], &o);
+      cais_test_options_for(&kModes[mi], &cais_test_joints[ji], 256, &o);
       cais_report *rc = run(g_cpu, file, &o, a, what);
       cais_report *rd = run(g_cl, file, &o, b, what);
       size_t na = 0, nb = 0;

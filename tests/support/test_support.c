@@ -2,12 +2,17 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 char *cais_test_mkdtemp(void) {
   const char *base = getenv("TMPDIR");
@@ -91,6 +96,35 @@ const char *cais_test_cli(void) {
 const char *cais_test_gen(void) {
   const char *p = getenv("CAIS_GEN");
   return p ? p : CAIS_BINARY_DIR "/examples/cais-gen-program";
+}
+
+void cais_test_generate(const char *dir, const char *args, const char *name,
+                        char *path, size_t size) {
+  snprintf(path, size, "%s/%s", dir, name);
+  size_t n = strlen(args) + strlen(path) + strlen(cais_test_gen()) + 32;
+  char *cmd = malloc(n);
+  snprintf(cmd, n, "'%s' %s -q -o '%s'", cais_test_gen(), args, path);
+  char *out = NULL;
+  int rc = cais_test_run(cmd, &out);
+  free(cmd);
+  if (rc != 0) fail_msg("generator failed (%d): %s", rc, out ? out : "");
+  free(out);
+}
+
+char *cais_test_dir;
+
+int cais_test_dir_setup(void **state) {
+  (void)state;
+  cais_test_dir = cais_test_mkdtemp();
+  return cais_test_dir ? 0 : -1;
+}
+
+int cais_test_dir_teardown(void **state) {
+  (void)state;
+  cais_test_rmtree(cais_test_dir);
+  free(cais_test_dir);
+  cais_test_dir = NULL;
+  return 0;
 }
 
 uint64_t cais_test_rand(uint64_t *state) {

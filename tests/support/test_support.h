@@ -31,6 +31,17 @@ int cais_test_run(const char *command, char **output);
 const char *cais_test_cli(void);
 const char *cais_test_gen(void);
 
+/** Runs the example generator with `args` (plus -q) writing `dir/name`,
+ *  whose path goes to `path`; fails the test when the generator does. */
+void cais_test_generate(const char *dir, const char *args, const char *name,
+                        char *path, size_t size);
+
+/** A scratch directory for a whole group: cmocka group setup / teardown
+ *  that create and remove `cais_test_dir`. */
+extern char *cais_test_dir;
+int cais_test_dir_setup(void **state);
+int cais_test_dir_teardown(void **state);
+
 /** splitmix64: deterministic pseudo-random numbers for test inputs. */
 uint64_t cais_test_rand(uint64_t *state);
 /** Uniform double in [0, 1). */

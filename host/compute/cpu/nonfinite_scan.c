@@ -6,6 +6,7 @@
 
 #include "compute/cpu/cpu_parallel.h"
 #include "compute/cpu/elem_access.h"
+#include "compute/cpu/selection.h"
 
 int64_t cais_cpu_first_nonfinite(const cais_tensor_view *w, size_t begin,
                                  size_t end) {
@@ -71,4 +72,12 @@ void cais_cpu_scan_nonfinite(const cais_tensor_view *w, cais_threadpool *pool,
     *count += counts[c];
   }
   if (counts != local) free(counts);
+}
+
+bool cais_cpu_skip_nonfinite(const cais_tensor_view *w, cais_threadpool *pool,
+                             char *msg, size_t msg_size) {
+  int64_t bad, first;
+  cais_cpu_scan_nonfinite(w, pool, &bad, &first);
+  if (bad) cais_cpu_nonfinite_message(msg, msg_size, bad, first);
+  return bad != 0;
 }

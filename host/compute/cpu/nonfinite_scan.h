@@ -7,6 +7,7 @@
 #ifndef CAIS_CPU_NONFINITE_SCAN_H
 #define CAIS_CPU_NONFINITE_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,10 @@ int64_t cais_cpu_first_nonfinite(const cais_tensor_view *w, size_t begin,
  *  index of the first (-1 when none). */
 void cais_cpu_scan_nonfinite(const cais_tensor_view *w, cais_threadpool *pool,
                              int64_t *count, int64_t *first);
+
+/** Scans `w`; when it has non-finite values writes the skip message
+ *  (cais_cpu_nonfinite_message) into `msg` and returns true. */
+bool cais_cpu_skip_nonfinite(const cais_tensor_view *w, cais_threadpool *pool,
+                             char *msg, size_t msg_size);
 
 #endif /* CAIS_CPU_NONFINITE_SCAN_H */

@@ -18,6 +18,7 @@
 #include "compute/cpu/cpu_parallel.h"
 #include "compute/cpu/elem_access.h"
 #include "compute/cpu/nonfinite_scan.h"
+#include "compute/cpu/structured_shape.h"
 
 #define DIGIT_BINS 65536u
 #define ROW_TASK_ELEMENTS 65536u /* elements per scoring / histogram task */
@@ -217,39 +218,7 @@ static void mask_chunk(void *vctx, size_t c) {
     mask_chunk_body(ctx, c, false);
 }
 
-/* Whether block sparsity cannot handle `w` (reason in `msg`).  The caller
- * still lets non-finite values take precedence (they are checked first). */
-static bool shape_unusable(const cais_tensor_view *w, int axis, int64_t block,
-                           char *msg, size_t msg_size) {
-  if (w->rank < 2) {
-    snprintf(msg, msg_size,
-             "block sparsity needs a weight of rank >= 2 (this one has rank %d); "
-             "left uncompressed", w->rank);
-    return true;
-  }
-  if (axis < 0 || axis >= w->rank) {
-    snprintf(msg, msg_size, "invalid channel axis %d for a rank-%d weight; left uncompressed",
-             axis, w->rank);
-    return true;
-  }
-  int64_t channels = w->shape[axis];
-  if (block > channels || 2 * block > channels) { /* b > C/2, overflow-safe */
-    snprintf(msg, msg_size,
-             "block_size %" PRId64 " is more than half of the %" PRId64
-             " output channels (axis %d); left uncompressed", block, channels, axis);
-    return true;
-  }
-  return false;
-}
-
-/* Skips with the non-finite message when `w` has non-finite values. */
-static bool skip_nonfinite(const cais_tensor_view *w, cais_threadpool *pool, char *msg,
-                           size_t msg_size) {
-  int64_t bad, first;
-  cais_cpu_scan_nonfinite(w, pool, &bad, &first);
-  if (bad) cais_cpu_nonfinite_message(msg, msg_size, bad, first);
-  return bad != 0;
-}
+static const cais_structured_words kWords = {"block sparsity", "block_size", "output"};
 
 cais_cpu_status cais_cpu_block_select(const cais_tensor_view *w, int axis,
                                       int64_t block, int64_t n,
@@ -258,8 +227,8 @@ cais_cpu_status cais_cpu_block_select(const cais_tensor_view *w, int axis,
                                       size_t msg_size) {
   memset(sel, 0, sizeof *sel);
   char reason[256];
-  if (shape_unusable(w, axis, block, reason, sizeof reason)) {
-    if (!skip_nonfinite(w, pool, msg, msg_size)) snprintf(msg, msg_size, "%s", reason);
+  if (cais_cpu_structured_unusable(w, axis, block, &kWords, reason, sizeof reason)) {
+    if (!cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) snprintf(msg, msg_size, "%s", reason);
     return CAIS_CPU_SKIP;
   }
 
@@ -284,7 +253,7 @@ cais_cpu_status cais_cpu_block_select(const cais_tensor_view *w, int axis,
   if (!ctx.pruned || !sel->chunk_nnz || !sel->mask) goto out;
 
   if (n == 0) {
-    if (skip_nonfinite(w, pool, msg, msg_size)) {
+    if (cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) {
       status = CAIS_CPU_SKIP;
       goto out;
     }
@@ -293,7 +262,7 @@ cais_cpu_status cais_cpu_block_select(const cais_tensor_view *w, int axis,
     if (!ctx.scores) goto out;
     cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
                         score_task, &ctx);
-    if (atomic_load(&ctx.nonfinite) && skip_nonfinite(w, pool, msg, msg_size)) {
+    if (atomic_load(&ctx.nonfinite) && cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) {
       status = CAIS_CPU_SKIP;
       goto out;
     }

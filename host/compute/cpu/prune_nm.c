@@ -14,6 +14,7 @@
 #include "compute/cpu/elem_access.h"
 #include "compute/cpu/mask_bits.h"
 #include "compute/cpu/nonfinite_scan.h"
+#include "compute/cpu/structured_shape.h"
 
 typedef struct nm_ctx {
   const cais_tensor_view *w;
@@ -88,38 +89,7 @@ static void run_task(void *vctx, size_t t) {
     run_task_body(ctx, t, false);
 }
 
-/* Skips with the non-finite message when `w` has non-finite values. */
-static bool skip_nonfinite(const cais_tensor_view *w, cais_threadpool *pool, char *msg,
-                           size_t msg_size) {
-  int64_t bad, first;
-  cais_cpu_scan_nonfinite(w, pool, &bad, &first);
-  if (bad) cais_cpu_nonfinite_message(msg, msg_size, bad, first);
-  return bad != 0;
-}
-
-/* Whether n:m sparsity cannot handle `w` (reason in `msg`). */
-static bool shape_unusable(const cais_tensor_view *w, int axis, int64_t m,
-                           char *msg, size_t msg_size) {
-  if (w->rank < 2) {
-    snprintf(msg, msg_size,
-             "n:m sparsity needs a weight of rank >= 2 (this one has rank %d); "
-             "left uncompressed", w->rank);
-    return true;
-  }
-  if (axis < 0 || axis >= w->rank) {
-    snprintf(msg, msg_size, "invalid channel axis %d for a rank-%d weight; left uncompressed",
-             axis, w->rank);
-    return true;
-  }
-  int64_t channels = w->shape[axis];
-  if (m > channels || 2 * m > channels) { /* m > C/2, overflow-safe */
-    snprintf(msg, msg_size,
-             "n:m group size m = %" PRId64 " is more than half of the %" PRId64
-             " input channels (axis %d); left uncompressed", m, channels, axis);
-    return true;
-  }
-  return false;
-}
+static const cais_structured_words kWords = {"n:m sparsity", "n:m group size m =", "input"};
 
 cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
                                    int64_t n, int64_t m, cais_threadpool *pool,
@@ -127,9 +97,9 @@ cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
                                    size_t msg_size) {
   memset(sel, 0, sizeof *sel);
   char reason[256];
-  if (shape_unusable(w, axis, m, reason, sizeof reason)) {
+  if (cais_cpu_structured_unusable(w, axis, m, &kWords, reason, sizeof reason)) {
     /* non-finite values take precedence (they are checked first) */
-    if (!skip_nonfinite(w, pool, msg, msg_size)) snprintf(msg, msg_size, "%s", reason);
+    if (!cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) snprintf(msg, msg_size, "%s", reason);
     return CAIS_CPU_SKIP;
   }
 
@@ -156,7 +126,7 @@ cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
   cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
                       run_task, &ctx);
   if (atomic_load(&ctx.nomem)) goto out;
-  if (atomic_load(&ctx.nonfinite) && skip_nonfinite(w, pool, msg, msg_size)) {
+  if (atomic_load(&ctx.nonfinite) && cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) {
     status = CAIS_CPU_SKIP;
     goto out;
   }
