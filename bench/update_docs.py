@@ -2,7 +2,8 @@
 """update_docs.py -- publishes benchmark results into docs/PERFORMANCE.md.
 
     bench/update_docs.py                         # bench/out/results.json
-    bench/update_docs.py --results a.json b.json # several runs merged (e.g. the
+    bench/update_docs.py --results a.json b.json # several runs merged, later rows
+                                                 # replacing earlier ones (e.g. the
                                                  # 1B program run on its own)
 
 Writes the merged results.md and throughput.png next to the first results
@@ -39,6 +40,18 @@ def merge(paths):
                 res["programs"].append(p)
         for key in ("runs", "reference", "quality", "device_identity", "notes"):
             res[key] += r.get(key, [])
+    # A later file's measurement replaces an earlier one of the same program,
+    # mode and device (quality: and weight), so a partial re-run after a change
+    # (e.g. --modes nm2:4,... --devices cpu) updates just those rows.
+    idents = {"runs": ("program", "mode", "device"),
+              "reference": ("program", "mode"),
+              "quality": ("program", "mode", "device", "weight")}
+    for key, fields in idents.items():
+        latest = {}
+        for i, row in enumerate(res[key]):
+            latest[tuple(row.get(f) for f in fields)] = i
+        res[key] = [row for i, row in enumerate(res[key])
+                    if latest[tuple(row.get(f) for f in fields)] == i]
     res["notes"] = list(dict.fromkeys(res["notes"]))  # the same note from several runs once
     res["machine"] = dict(runs[0]["machine"])
     res["machine"]["load_at_start"] = max((r["machine"]["load_at_start"] for r in runs),

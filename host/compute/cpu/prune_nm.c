@@ -1,6 +1,8 @@
-/* prune_nm.c -- see prune_nm.h.  Runs are decided into a per-element
- * "pruned" byte array (each run writes only its own bytes, so runs are
- * independent tasks), which mask_bits.c then packs with the zero rule. */
+/* prune_nm.c -- see prune_nm.h.  When the input axis is innermost and m <= 16
+ * (the common case), chunk tasks decide runs and write mask bits directly.
+ * Otherwise runs are decided into a per-element "pruned" byte array (each run
+ * writes only its own bytes, so runs are independent tasks), which
+ * mask_bits.c then packs with the zero rule. */
 #include "compute/cpu/prune_nm.h"
 
 #include <inttypes.h>
@@ -21,7 +23,9 @@ typedef struct nm_ctx {
   cais_axis_geometry g;
   size_t n, m, runs;           /* runs per line */
   size_t rows, rows_per_task;  /* rows = outer * runs, each `inner` runs */
-  uint8_t *pruned;
+  uint8_t *pruned;             /* general path only */
+  uint8_t *mask;               /* fast path only: sel->mask */
+  int64_t *chunk_nnz;          /* fast path only: sel->chunk_nnz */
   atomic_bool nomem;
   atomic_bool nonfinite;
 } nm_ctx;
@@ -81,6 +85,99 @@ static CAIS_ALWAYS_INLINE void run_task_body(nm_ctx *ctx, size_t t,
   if (order != local) free(order);
 }
 
+/* Fast path: the input axis is innermost (inner == 1, the usual layout of
+ * linear weights) and runs are short (m <= 16).  Each task is one mask chunk:
+ * it decides every run that overlaps the chunk (a run straddling a chunk
+ * border is decided by both chunks, identically, from the same read-only
+ * keys) and writes the chunk's mask bits and count directly, so there is no
+ * per-element "pruned" array and no second pass.  The decision is
+ * prune_run()'s rank count on (abs key << 32 | position), bit for bit. */
+/* Keep bits (bit j = element j) of one run of `len` keys, pruning the k
+ * first in (key, position) order: element j's rank counts the keys before
+ * it that are <= its own and those after it that are smaller. */
+static CAIS_ALWAYS_INLINE unsigned run_keep_bits(const uint32_t *key, size_t len,
+                                                 size_t k) {
+  unsigned bits = 0;
+  for (size_t j = 0; j < len; j++) {
+    size_t rank = 0;
+    for (size_t q = 0; q < j; q++) rank += key[q] <= key[j];
+    for (size_t q = j + 1; q < len; q++) rank += key[q] < key[j];
+    bits |= (unsigned)((rank >= k) & (key[j] != 0)) << j;
+  }
+  return bits;
+}
+
+static CAIS_ALWAYS_INLINE void inner_chunk_body(nm_ctx *ctx, size_t c,
+                                                const bool is16, const size_t M) {
+  const cais_tensor_view *w = ctx->w;
+  uint32_t km = cais_key_mask(is16), bad = cais_nonfinite_key(w->type);
+  size_t len = ctx->g.len, n = ctx->n, m = M ? M : ctx->m;
+  size_t b, e;
+  cais_cpu_chunk_range((size_t)w->numel, c, &b, &e);
+  uint8_t *out = ctx->mask + b / 8; /* b is a multiple of 8 */
+  uint64_t acc = 0;                 /* bits not yet stored, LSB first */
+  unsigned nacc = 0;
+  uint32_t worst = 0;
+  int64_t nnz = 0;
+  size_t pos = b;
+  while (pos < e) {
+    /* One line (or the part of it inside the chunk) at a time. */
+    size_t line_start = pos / len * len;
+    size_t seg_end = line_start + len < e ? line_start + len : e;
+    size_t start = line_start + (pos - line_start) / m * m;
+    for (; start < seg_end; start += m) {
+      size_t c0 = start - line_start;
+      size_t rlen = len - c0 < m ? len - c0 : m;
+      size_t padding = m - rlen; /* virtual zeros, pruned first */
+      size_t k = n > padding ? n - padding : 0;
+      uint32_t key[16];
+      unsigned bits;
+      if (rlen == m) { /* full run: constant trip counts when M != 0 */
+        for (size_t p = 0; p < m; p++) {
+          key[p] = cais_elem_bits(w->data, start + p, is16) & km;
+          worst = key[p] > worst ? key[p] : worst;
+        }
+        bits = run_keep_bits(key, m, k);
+      } else {
+        for (size_t p = 0; p < rlen; p++) {
+          key[p] = cais_elem_bits(w->data, start + p, is16) & km;
+          worst = key[p] > worst ? key[p] : worst;
+        }
+        bits = run_keep_bits(key, rlen, k);
+      }
+      /* Only the run's elements inside [pos, e) belong to this chunk. */
+      size_t lo = start < pos ? pos - start : 0;
+      size_t hi = start + rlen < e ? rlen : e - start;
+      bits = (bits >> lo) & ((1u << (hi - lo)) - 1u);
+      for (unsigned v = bits; v; v &= v - 1) nnz++;
+      acc |= (uint64_t)bits << nacc;
+      nacc += (unsigned)(hi - lo);
+      while (nacc >= 8) {
+        *out++ = (uint8_t)acc;
+        acc >>= 8;
+        nacc -= 8;
+      }
+    }
+    pos = seg_end;
+  }
+  if (nacc) *out = (uint8_t)acc;
+  ctx->chunk_nnz[c] = nnz;
+  if (worst >= bad) atomic_store(&ctx->nonfinite, true);
+}
+
+static void inner_chunk_task(void *vctx, size_t c) {
+  nm_ctx *ctx = vctx;
+  bool is16 = cais_is16(ctx->w->type);
+  /* 2:4 and 4:8 are the common patterns: a constant m lets the compiler
+   * unroll the rank count. */
+  if (ctx->m == 4)
+    is16 ? inner_chunk_body(ctx, c, true, 4) : inner_chunk_body(ctx, c, false, 4);
+  else if (ctx->m == 8)
+    is16 ? inner_chunk_body(ctx, c, true, 8) : inner_chunk_body(ctx, c, false, 8);
+  else
+    is16 ? inner_chunk_body(ctx, c, true, 0) : inner_chunk_body(ctx, c, false, 0);
+}
+
 static void run_task(void *vctx, size_t t) {
   nm_ctx *ctx = vctx;
   if (cais_is16(ctx->w->type))
@@ -116,21 +213,33 @@ cais_cpu_status cais_cpu_nm_select(const cais_tensor_view *w, int axis,
   size_t per_row = ctx.m * ctx.g.inner;
   ctx.rows_per_task = per_row >= 65536 ? 1 : 65536 / per_row;
   size_t chunks = cais_cpu_chunk_count((size_t)w->numel);
-  ctx.pruned = calloc((size_t)w->numel, 1);
+  bool fast = ctx.g.inner == 1 && ctx.m <= 16;
+  ctx.pruned = fast ? NULL : calloc((size_t)w->numel, 1);
   sel->chunks = chunks;
   sel->chunk_nnz = malloc(chunks * sizeof *sel->chunk_nnz);
   sel->mask = malloc(((size_t)w->numel + 7) / 8);
   cais_cpu_status status = CAIS_CPU_NOMEM;
-  if (!ctx.pruned || !sel->chunk_nnz || !sel->mask) goto out;
-  /* The run pass also watches for non-finite keys (they are the largest). */
-  cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
-                      run_task, &ctx);
+  if ((!fast && !ctx.pruned) || !sel->chunk_nnz || !sel->mask) goto out;
+  /* Both passes also watch for non-finite keys (they are the largest). */
+  if (fast) {
+    ctx.mask = sel->mask;
+    ctx.chunk_nnz = sel->chunk_nnz;
+    cais_threadpool_run(pool, chunks, inner_chunk_task, &ctx);
+  } else {
+    cais_threadpool_run(pool, (ctx.rows + ctx.rows_per_task - 1) / ctx.rows_per_task,
+                        run_task, &ctx);
+  }
   if (atomic_load(&ctx.nomem)) goto out;
   if (atomic_load(&ctx.nonfinite) && cais_cpu_skip_nonfinite(w, pool, msg, msg_size)) {
     status = CAIS_CPU_SKIP;
     goto out;
   }
-  sel->nnz = cais_cpu_mask_from_pruned(w, ctx.pruned, sel->mask, sel->chunk_nnz, pool);
+  if (fast) {
+    sel->nnz = 0;
+    for (size_t c = 0; c < chunks; c++) sel->nnz += sel->chunk_nnz[c];
+  } else {
+    sel->nnz = cais_cpu_mask_from_pruned(w, ctx.pruned, sel->mask, sel->chunk_nnz, pool);
+  }
   status = CAIS_CPU_OK;
 out:
   free(ctx.pruned);

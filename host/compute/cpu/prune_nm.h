@@ -16,7 +16,8 @@
  *
  * Runs of up to 16 elements rank their elements by counting (branch-free);
  * longer runs sort (abs key << 32 | position) pairs.  Both give the order
- * (abs key, index) exactly.
+ * (abs key, index) exactly.  With the input axis innermost and m <= 16 the
+ * mask bits are written directly per mask chunk (no per-element scratch).
  */
 #ifndef CAIS_CPU_PRUNE_NM_H
 #define CAIS_CPU_PRUNE_NM_H
