@@ -3,8 +3,9 @@
  * and f32 values, random multiplicities), against a plain O(k d^2) DP on
  * larger inputs, k >= d, the LUT layout (ascending, unused entries +0.0),
  * nearest-entry ties, the LUT of a palettized weight against the brute-force
- * optimum, and the f32 near-optimal path against kmeans1d / scikit-learn
- * references (tests/data/kmeans_f32_reference.txt). */
+ * optimum, the f32 near-optimal path against kmeans1d / scikit-learn
+ * references (tests/data/kmeans_f32_reference.txt), and the CPU's lean f32
+ * form against a naive sort and the double form. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -382,6 +383,87 @@ static void test_f32_near_optimal_vs_exact(void **state) {
   free(bits);
 }
 
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The CPU's lean f32 form (in-place sort to bit patterns and 32-bit counts,
+ * cais_kmeans1d_partition_f32, cais_palette_from_values32) against a naive
+ * sort and against the double form, on data with many repeats, through the
+ * exact path (few values) and the near-optimal one (k * d * log2 d > 2^28). */
+static void test_f32_lean_form(void **state) {
+  (void)state;
+  const size_t sizes[2] = {3000, 300000};
+  const int ks[2] = {16, 256};
+  for (int c = 0; c < 2; c++) {
+    size_t n = sizes[c];
+    float *f = malloc(n * sizeof *f);
+    uint32_t *bits = malloc(n * sizeof *bits);
+    uint64_t s = 77 + (uint64_t)c;
+    for (size_t i = 0; i < n; i++) {
+      double v = 0.05 * cais_test_normal(&s);
+      if (i % 3 == 0) v = round(v * 4096.0) / 4096.0; /* repeats */
+      if (v == 0.0) v = 0.5;
+      f[i] = (float)v;
+      memcpy(&bits[i], &f[i], 4);
+    }
+    double *x;
+    uint64_t *c64;
+    size_t d64;
+    assert_true(cais_sort_f32_distinct(bits, n, &x, &c64, &d64));
+
+    uint32_t *lean = malloc(n * sizeof *lean);
+    memcpy(lean, bits, n * sizeof *lean);
+    uint32_t *c32;
+    size_t d;
+    assert_true(cais_sort_f32_distinct_inplace(lean, n, &c32, &d));
+    /* naive: qsort the floats, count runs */
+    qsort(f, n, sizeof *f, cmp_float);
+    size_t j = 0;
+    for (size_t i = 0; i < n; j++) {
+      size_t r = i;
+      while (r < n && f[r] == f[i]) r++;
+      assert_true(j < d);
+      uint32_t want;
+      memcpy(&want, &f[i], 4);
+      assert_int_equal(lean[j], want);
+      assert_int_equal(c32[j], r - i);
+      assert_true(x[j] == (double)f[i] && c64[j] == r - i);
+      i = r;
+    }
+    assert_int_equal(j, d);
+    assert_int_equal(d, d64);
+
+    int k = ks[c];
+    assert_int_equal(cais_kmeans1d_is_exact(d, k, false), c == 0);
+    size_t b_lean[257], b_dbl[257];
+    int u_lean, u_dbl;
+    assert_true(cais_kmeans1d_partition_f32(lean, c32, d, k, b_lean, &u_lean));
+    assert_true(cais_kmeans1d_partition(x, c64, d, k, false, b_dbl, &u_dbl));
+    assert_int_equal(u_lean, u_dbl);
+    for (int t = 0; t <= u_lean; t++) assert_int_equal(b_lean[t], b_dbl[t]);
+    for (int t = 0; t < u_lean; t++)
+      assert_true(cais_kmeans1d_centroid_f32(lean, c32, b_lean[t], b_lean[t + 1]) ==
+                  cais_kmeans1d_centroid(x, c64, b_dbl[t], b_dbl[t + 1]));
+
+    cais_palette from_values, from_doubles;
+    int nbits = c == 0 ? 4 : 8;
+    memcpy(lean, bits, n * sizeof *lean);
+    assert_true(cais_palette_from_values32(lean, n, nbits, &from_values));
+    assert_true(cais_palette_build(x, c64, d, nbits, CAIS_FLOAT_F32, &from_doubles));
+    assert_int_equal(from_values.used, from_doubles.used);
+    assert_memory_equal(from_values.lut_bits, from_doubles.lut_bits, sizeof from_values.lut_bits);
+
+    free(c32);
+    free(lean);
+    free(x);
+    free(c64);
+    free(bits);
+    free(f);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exact_vs_brute_force),
@@ -393,6 +475,7 @@ int main(void) {
       cmocka_unit_test(test_job_lut_is_optimal),
       cmocka_unit_test(test_f32_against_references),
       cmocka_unit_test(test_f32_near_optimal_vs_exact),
+      cmocka_unit_test(test_f32_lean_form),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

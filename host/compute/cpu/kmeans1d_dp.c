@@ -18,13 +18,14 @@ double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
 }
 
 /* One layer: cur[j] for j in [jfirst, jlast] from prev, argmins into
- * split_row[j - 1]. */
+ * split_row[j - 1] (or split16_row[j - 1] when split_row is 0). */
 static void dp_layer(const CAIS_DP_GLOBAL double *p0,
                      const CAIS_DP_GLOBAL double *p1,
                      const CAIS_DP_GLOBAL double *p2,
                      const CAIS_DP_GLOBAL double *prev,
                      CAIS_DP_GLOBAL double *cur,
                      CAIS_DP_GLOBAL cais_dp_split *split_row,
+                     CAIS_DP_GLOBAL cais_dp_split16 *split16_row,
                      cais_dp_int jfirst, cais_dp_int jlast,
                      cais_dp_int ifirst) {
   cais_dp_int stack[CAIS_DP_STACK_DEPTH][4];
@@ -50,7 +51,10 @@ static void dp_layer(const CAIS_DP_GLOBAL double *p0,
       }
     }
     cur[j] = best;
-    split_row[j - 1] = (cais_dp_split)arg;
+    if (split_row)
+      split_row[j - 1] = (cais_dp_split)arg;
+    else
+      split16_row[j - 1] = (cais_dp_split16)arg;
     if (j + 1 <= jhi) {
       stack[sp][0] = j + 1;
       stack[sp][1] = jhi;
@@ -74,6 +78,7 @@ double cais_kmeans1d_dp_solve(const CAIS_DP_GLOBAL double *p0,
                               int k, CAIS_DP_GLOBAL double *prev,
                               CAIS_DP_GLOBAL double *cur,
                               CAIS_DP_GLOBAL cais_dp_split *split,
+                              CAIS_DP_GLOBAL cais_dp_split16 *split16,
                               CAIS_DP_GLOBAL cais_dp_int *bounds) {
   bounds[0] = 0;
   bounds[k] = m;
@@ -82,13 +87,16 @@ double cais_kmeans1d_dp_solve(const CAIS_DP_GLOBAL double *p0,
   for (int l = 2; l <= k; l++) {
     cais_dp_int jfirst = l == k ? m : (cais_dp_int)l;
     cais_dp_int jlast = l == k ? m : m - k + l;
-    dp_layer(p0, p1, p2, prev, cur, split + (cais_dp_int)(l - 2) * m, jfirst,
-             jlast, (cais_dp_int)(l - 1));
+    cais_dp_int row = (cais_dp_int)(l - 2) * m;
+    dp_layer(p0, p1, p2, prev, cur, split ? split + row : 0, split ? 0 : split16 + row,
+             jfirst, jlast, (cais_dp_int)(l - 1));
     CAIS_DP_GLOBAL double *t = prev; /* this layer becomes the previous one */
     prev = cur;
     cur = t;
   }
-  for (int l = k; l >= 2; l--)
-    bounds[l - 1] = (cais_dp_int)split[(cais_dp_int)(l - 2) * m + bounds[l] - 1];
+  for (int l = k; l >= 2; l--) {
+    cais_dp_int at = (cais_dp_int)(l - 2) * m + bounds[l] - 1;
+    bounds[l - 1] = split ? (cais_dp_int)split[at] : (cais_dp_int)split16[at];
+  }
   return prev[m];
 }

@@ -43,11 +43,13 @@
 #define CAIS_DP_GLOBAL __global
 typedef long cais_dp_int;
 typedef uint cais_dp_split;
+typedef ushort cais_dp_split16;
 #else
 #include <stdint.h>
 #define CAIS_DP_GLOBAL
 typedef int64_t cais_dp_int;
 typedef uint32_t cais_dp_split;
+typedef uint16_t cais_dp_split16;
 #endif
 
 /** Deepest divide-and-conquer stack the solver needs (> log2 of any m). */
@@ -64,7 +66,9 @@ double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
 
 /** Solves the recurrence for m items and k clusters (1 <= k <= m) and
  *  writes the k + 1 cluster bounds.  Workspace: `prev` and `cur` hold
- *  m + 1 doubles each, `split` CAIS_DP_SPLIT_ENTRIES(m, k) entries.
+ *  m + 1 doubles each; the argmins go to CAIS_DP_SPLIT_ENTRIES(m, k)
+ *  entries of `split`, or, when `split` is 0, of `split16` (16-bit entries,
+ *  half the memory: only for m <= 65536, where every argmin fits).
  *  Returns the optimal total cost Dk(m). */
 double cais_kmeans1d_dp_solve(const CAIS_DP_GLOBAL double *p0,
                               const CAIS_DP_GLOBAL double *p1,
@@ -72,6 +76,7 @@ double cais_kmeans1d_dp_solve(const CAIS_DP_GLOBAL double *p0,
                               int k, CAIS_DP_GLOBAL double *prev,
                               CAIS_DP_GLOBAL double *cur,
                               CAIS_DP_GLOBAL cais_dp_split *split,
+                              CAIS_DP_GLOBAL cais_dp_split16 *split16,
                               CAIS_DP_GLOBAL cais_dp_int *bounds);
 
 #endif /* CAIS_CPU_KMEANS1D_DP_H */

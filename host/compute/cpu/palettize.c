@@ -10,22 +10,30 @@
 #include "compute/cpu/kmeans1d.h"
 #include "compute/cpu/sort_f32.h"
 
-bool cais_palette_build(const double *x, const uint64_t *count, size_t d,
-                        int nbits, cais_float_type type, cais_palette *pal) {
+/* The header of a palette of 2^nbits entries (LUT entries zeroed). */
+static void palette_init(cais_palette *pal, int nbits, cais_float_type type) {
   memset(pal, 0, sizeof *pal);
   pal->type = type;
   pal->nbits = nbits;
   pal->entries = 1 << nbits;
+}
+
+/* LUT entry t from its cluster's centroid (rounded to the weight's type). */
+static void palette_set(cais_palette *pal, int t, double mean) {
+  pal->lut_bits[t] = cais_double_to_float_bits(mean, pal->type);
+  pal->lut[t] = cais_float_bits_to_double(pal->lut_bits[t], pal->type);
+}
+
+bool cais_palette_build(const double *x, const uint64_t *count, size_t d,
+                        int nbits, cais_float_type type, cais_palette *pal) {
+  palette_init(pal, nbits, type);
   size_t bounds[257];
   if (!cais_kmeans1d_partition(x, count, d, pal->entries, cais_is16(type), bounds,
                                &pal->used))
     return false;
-  for (int t = 0; t < pal->used; t++) {
-    double mean = cais_kmeans1d_centroid(x, count, bounds[t], bounds[t + 1]);
-    pal->lut_bits[t] = cais_double_to_float_bits(mean, type);
-    pal->lut[t] = cais_float_bits_to_double(pal->lut_bits[t], type);
-  }
-  return true; /* entries past `used` stay +0.0 (memset) */
+  for (int t = 0; t < pal->used; t++)
+    palette_set(pal, t, cais_kmeans1d_centroid(x, count, bounds[t], bounds[t + 1]));
+  return true; /* entries past `used` stay +0.0 (palette_init) */
 }
 
 uint8_t cais_palette_nearest(const cais_palette *pal, double x) {
@@ -93,14 +101,16 @@ bool cais_palette_from_hist16(const uint64_t *kept_hist, cais_float_type type,
   return ok;
 }
 
-bool cais_palette_from_values32(const uint32_t *values, size_t nnz, int nbits,
+bool cais_palette_from_values32(uint32_t *values, size_t nnz, int nbits,
                                 cais_palette *pal) {
-  double *x;
-  uint64_t *count;
+  uint32_t *count;
   size_t d;
-  if (!cais_sort_f32_distinct(values, nnz, &x, &count, &d)) return false;
-  bool ok = cais_palette_build(x, count, d, nbits, CAIS_FLOAT_F32, pal);
-  free(x);
+  if (!cais_sort_f32_distinct_inplace(values, nnz, &count, &d)) return false;
+  palette_init(pal, nbits, CAIS_FLOAT_F32);
+  size_t bounds[257];
+  bool ok = cais_kmeans1d_partition_f32(values, count, d, pal->entries, bounds, &pal->used);
+  for (int t = 0; ok && t < pal->used; t++)
+    palette_set(pal, t, cais_kmeans1d_centroid_f32(values, count, bounds[t], bounds[t + 1]));
   free(count);
   return ok;
 }

@@ -50,8 +50,11 @@ bool cais_palette_from_hist16(const uint64_t *kept_hist, cais_float_type type,
                               uint8_t *code_table);
 
 /** f32: builds the palette from the nnz > 0 kept values (bit patterns, in
- *  any order).  Returns false when out of memory. */
-bool cais_palette_from_values32(const uint32_t *values, size_t nnz, int nbits,
+ *  any order), the same palette cais_palette_build gives on their distinct
+ *  values.  Sorts `values` in place (its contents are unspecified after the
+ *  call) and needs about 4 more bytes per value at the peak.  Returns false
+ *  when out of memory. */
+bool cais_palette_from_values32(uint32_t *values, size_t nnz, int nbits,
                                 cais_palette *pal);
 
 #endif /* CAIS_CPU_PALETTIZE_H */
