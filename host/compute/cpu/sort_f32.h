@@ -26,7 +26,9 @@ bool cais_sort_f32_distinct_inplace(uint32_t *bits, size_t n, uint32_t **count,
                                     size_t *d);
 
 /** The same on a copy of `bits`, as doubles (*x) and 64-bit counts
- *  (*count), both malloc'd.  Returns false when out of memory. */
+ *  (*count), both malloc'd, for callers of the double form of kmeans1d.h
+ *  (tests; the engine's CPU and OpenCL paths use the in-place form).
+ *  Returns false when out of memory. */
 bool cais_sort_f32_distinct(const uint32_t *bits, size_t n, double **x,
                             uint64_t **count, size_t *d);
 

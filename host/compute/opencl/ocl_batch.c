@@ -31,6 +31,7 @@
 #include "common/bitpack.h"
 #include "common/error.h"
 #include "compute/cpu/cpu_backend.h"
+#include "compute/cpu/elem_access.h"
 #include "compute/cpu/kmeans1d.h"
 #include "compute/cpu/quantize.h"
 #include "compute/cpu/sort_f32.h"
@@ -533,11 +534,11 @@ static cl_int select_nm(sub_batch *sb) {
 /* ---- palettization ----------------------------------------------------- */
 
 typedef struct f32_palette {
-  uint32_t *values; /* the non-zeros' bits, downloaded */
+  uint32_t *values; /* the non-zeros' bits, downloaded; then the d distinct
+                       patterns in ascending order (sorted in place) */
   size_t nnz;
   int k;
-  double *x;
-  uint64_t *count;
+  uint32_t *count;  /* their multiplicities, as the device reads them */
   size_t d;
   bool exact;
   size_t bounds[257];
@@ -550,18 +551,19 @@ typedef struct f32_ctx {
 } f32_ctx;
 
 /* The host step of f32 palettization: the distinct sorted values (and,
- * beyond the exact budget, kmeans1d.c's near-optimal bounds). */
+ * beyond the exact budget, kmeans1d.c's near-optimal bounds), in the CPU
+ * path's lean form (sort_f32.h). */
 static void f32_task(void *vctx, size_t i) {
   f32_ctx *ctx = vctx;
   f32_palette *f = &ctx->items[ctx->which[i]];
   f->ok = true;
   if (f->nnz == 0) return;
-  f->ok = cais_sort_f32_distinct(f->values, f->nnz, &f->x, &f->count, &f->d);
+  f->ok = cais_sort_f32_distinct_inplace(f->values, f->nnz, &f->count, &f->d);
   if (!f->ok || f->d <= (size_t)f->k) return;
   f->exact = cais_kmeans1d_is_exact(f->d, f->k, false);
   if (!f->exact) {
     int used = 0;
-    f->ok = cais_kmeans1d_partition(f->x, f->count, f->d, f->k, false, f->bounds, &used);
+    f->ok = cais_kmeans1d_partition_f32(f->values, f->count, f->d, f->k, f->bounds, &used);
   }
 }
 
@@ -674,24 +676,25 @@ static cl_int palettize(sub_batch *sb) {
       if (sb->desc[t * CAIS_DESC_WORDS + CAIS_D_TYPE] != CAIS_T_F32) continue;
       f32_palette *f = &f32[t];
       uint64_t D = f->d, X = sb->desc[t * CAIS_DESC_WORDS + CAIS_D_WSX];
-      uint32_t *cnt = malloc((f->d ? f->d : 1) * sizeof *cnt);
-      if (!cnt) {
+      /* the device reads the distinct values as doubles: made per wave */
+      double *x = malloc((f->d ? f->d : 1) * sizeof *x);
+      if (!x) {
         fail_at(sb, CL_OUT_OF_HOST_MEMORY, "palettization (host memory)");
         break;
       }
-      for (size_t j = 0; j < f->d; j++) cnt[j] = (uint32_t)f->count[j];
+      for (size_t j = 0; j < f->d; j++) x[j] = cais_elem_value(f->values[j], false, NULL);
       uint64_t words[2] = {f->d, f->d > (size_t)k && !f->exact};
       int64_t bounds[257];
       for (int c = 0; c <= k && words[1]; c++) bounds[c] = (int64_t)f->bounds[c];
-      write_buf(sb, b->qc, B_WS, ws_off[t] + CAIS_WS_X(D), 8 * D, f->x, true, NULL);
-      write_buf(sb, b->qc, B_WS, ws_off[t] + CAIS_WS_CNT(D), 4 * D, cnt, true, NULL);
+      write_buf(sb, b->qc, B_WS, ws_off[t] + CAIS_WS_X(D), 8 * D, x, true, NULL);
+      write_buf(sb, b->qc, B_WS, ws_off[t] + CAIS_WS_CNT(D), 4 * D, f->count, true, NULL);
       if (words[1])
         write_buf(sb, b->qc, B_WS, ws_off[t] + CAIS_WS_BOUNDS(D, X, (uint64_t)k),
                   8 * (uint64_t)(k + 1), bounds, true, NULL);
       write_buf(sb, b->qc, B_RES, (t * CAIS_RES_WORDS + CAIS_R_D) * 8, 8, &words[0], true, NULL);
       write_buf(sb, b->qc, B_RES, (t * CAIS_RES_WORDS + CAIS_R_HOSTBOUNDS) * 8, 8, &words[1],
                 true, NULL);
-      free(cnt);
+      free(x);
     }
     cl_int a = clSetKernelArg(b->k[K_DISTINCT16], 5, sizeof first, &first);
     a |= clSetKernelArg(b->k[K_PREFIX], 4, sizeof first, &first);
@@ -723,7 +726,6 @@ out:
   if (f32)
     for (size_t t = 0; t < n; t++) {
       free(f32[t].values);
-      free(f32[t].x);
       free(f32[t].count);
     }
   free(f32);
