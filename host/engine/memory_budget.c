@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/memory_limit.h"
+#include "compute/cpu/kmeans1d.h"
 
 /* Fixed working memory of a run: histograms, tables, per-chunk arrays. */
 #define FIXED_WORK_BYTES ((uint64_t)32 << 20)
@@ -35,7 +36,8 @@ static uint64_t payload_bytes(uint64_t kept, size_t elem,
   }
 }
 
-/* The buffers one weight needs while it is computed, beyond its output. */
+/* The buffers one weight needs while it is computed, beyond its output
+ * and its k-means solve (dp_bytes). */
 static uint64_t work_bytes(const cais_weight *w, uint64_t kept,
                            const cais_compress_params *p) {
   uint64_t n = (uint64_t)w->view.numel, b = 0;
@@ -43,8 +45,21 @@ static uint64_t work_bytes(const cais_weight *w, uint64_t kept,
   if (p->prune == CAIS_PRUNE_BLOCK)                    /* block scores, flags */
     b += (n / (uint64_t)p->block_size + 1) * 9;
   if (p->joint == CAIS_JOINT_PALETTIZE && w->view.type == CAIS_FLOAT_F32)
-    b += kept * 4;                                     /* survivors to sort */
+    b += kept * 8 + kept / 2; /* survivors, sort scratch / counts, checkpoints */
   return b;
+}
+
+/* The k-means solve of one palettized weight, whatever its size (every
+ * worker thread may hold one): 16-bit types run the DP over at most 65,536
+ * distinct values with 16-bit argmins ((k - 1) * 65,536 * 2 bytes) plus
+ * ~4 MiB of histogram, prefix sums and rows; f32 stays within
+ * CAIS_KMEANS_EXACT_MEMORY plus ~2 MiB of group arrays (kmeans1d.h). */
+static uint64_t dp_bytes(const cais_compress_params *p) {
+  if (p->joint != CAIS_JOINT_PALETTIZE) return 0;
+  uint64_t k = (uint64_t)1 << p->palettize_nbits;
+  uint64_t dp16 = (k - 1) * 65536 * 2 + ((uint64_t)4 << 20);
+  uint64_t dp32 = CAIS_KMEANS_EXACT_MEMORY + ((uint64_t)2 << 20);
+  return dp16 > dp32 ? dp16 : dp32;
 }
 
 uint64_t cais_run_memory_estimate(const cais_weight_set *set,
@@ -67,7 +82,7 @@ uint64_t cais_run_memory_estimate(const cais_weight_set *set,
     dense += bytes;
   }
   uint64_t work = largest_work + FIXED_WORK_BYTES +
-                  (uint64_t)(threads > 0 ? threads : 1) * PER_THREAD_WORK_BYTES;
+                  (uint64_t)(threads > 0 ? threads : 1) * (PER_THREAD_WORK_BYTES + dp_bytes(p));
   if (device_batch_bytes)
     work += 2 * (device_batch_bytes < dense ? device_batch_bytes : dense);
   /* The text printer holds a hex copy (2 characters a byte) of one

@@ -12,8 +12,9 @@
  *     and at most N - floor(N*s) values in the payload's type (all N for
  *     n:m), plus the expanded copy of a splat weight;
  *   - the working buffers of the largest weight (the CPU backend holds one
- *     large weight at a time; small ones run one per thread), and a device
- *     batch's staging copies;
+ *     large weight at a time; small ones run one per thread), a k-means
+ *     solve per thread when palettizing (bounded by type and bit width,
+ *     kmeans1d.h), and a device batch's staging copies;
  *   - for a program read as text, the printer's temporary hex copy of the
  *     largest constant when the result is written back as text.
  */
