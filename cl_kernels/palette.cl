@@ -19,7 +19,8 @@
  *                   split over several work-items when the level has few
  *                   nodes and combined by (value, index): the leftmost
  *                   minimum, as the CPU's strict '<' scan finds.  The cost
- *                   function is kmeans1d_dp.c's own, spliced in.
+ *                   and the node scan (cais_dp_scan) are kmeans1d_dp.c's
+ *                   own, spliced in.
  *   k_centroids     per cluster: mean = sum(c * x) / sum(c), sequential,
  *                   rounded to the weight's type: the LUT
  *   k_code_table16  per distinct pattern: index of the nearest LUT entry
@@ -153,13 +154,7 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
             long iend = nd.w < j - 1 ? nd.w : j - 1;
             double best = INFINITY;
             long arg = nd.z;
-            for (long i = nd.z; i <= iend; i++) {
-              double v = prev[i] + cais_dp_cost(p0, p1, p2, i, j);
-              if (v < best) {
-                best = v;
-                arg = i;
-              }
-            }
+            cais_dp_scan(p0, p1, p2, prev, j, nd.z, iend, 1, &best, &arg);
             cur[j] = best;
             row[j - 1] = (uint)arg;
             if (nd.x <= j - 1) c0 = (int4)(nd.x, (int)(j - 1), nd.z, (int)arg);
@@ -179,13 +174,7 @@ void k_dp(__global const ulong *desc, __global const ulong *res,
         long arg = nd.z;
         if (nd.x <= nd.y) {
           long iend = nd.w < j - 1 ? nd.w : j - 1;
-          for (long i = nd.z + lane; i <= iend; i += per) {
-            double v = prev[i] + cais_dp_cost(p0, p1, p2, i, j);
-            if (v < best) {
-              best = v;
-              arg = i;
-            }
-          }
+          cais_dp_scan(p0, p1, p2, prev, j, nd.z + lane, iend, per, &best, &arg);
         }
         lbest[lid] = best;
         larg[lid] = arg;

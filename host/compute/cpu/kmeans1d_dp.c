@@ -17,6 +17,23 @@ double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
   return s2 - s1 * s1 / s0;
 }
 
+void cais_dp_scan(const CAIS_DP_GLOBAL double *p0, const CAIS_DP_GLOBAL double *p1,
+                  const CAIS_DP_GLOBAL double *p2, const CAIS_DP_GLOBAL double *prev,
+                  cais_dp_int j, cais_dp_int first, cais_dp_int last,
+                  cais_dp_int step, double *best, cais_dp_int *arg) {
+  double b = *best;
+  cais_dp_int a = *arg;
+  for (cais_dp_int i = first; i <= last; i += step) {
+    double v = prev[i] + cais_dp_cost(p0, p1, p2, i, j);
+    if (v < b) {
+      b = v;
+      a = i;
+    }
+  }
+  *best = b;
+  *arg = a;
+}
+
 /* One layer: cur[j] for j in [jfirst, jlast] from prev, argmins into
  * split_row[j - 1] (or split16_row[j - 1] when split_row is 0). */
 static void dp_layer(const CAIS_DP_GLOBAL double *p0,
@@ -43,13 +60,7 @@ static void dp_layer(const CAIS_DP_GLOBAL double *p0,
     cais_dp_int iend = ihi < j - 1 ? ihi : j - 1;
     double best = INFINITY;
     cais_dp_int arg = ilo;
-    for (cais_dp_int i = ilo; i <= iend; i++) {
-      double v = prev[i] + cais_dp_cost(p0, p1, p2, i, j);
-      if (v < best) {
-        best = v;
-        arg = i;
-      }
-    }
+    cais_dp_scan(p0, p1, p2, prev, j, ilo, iend, 1, &best, &arg);
     cur[j] = best;
     if (split_row)
       split_row[j - 1] = (cais_dp_split)arg;

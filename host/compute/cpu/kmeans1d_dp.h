@@ -64,6 +64,17 @@ double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
                     const CAIS_DP_GLOBAL double *p2, cais_dp_int i,
                     cais_dp_int j);
 
+/** One node's scan: for i = first, first + step, ... <= last, replaces
+ *  (*best, *arg) with (prev[i] + cost(i, j), i) when that is strictly
+ *  smaller: the leftmost minimum among the candidates seen, given the
+ *  caller's starting (*best, *arg).  The CPU scans a node with step 1; the
+ *  device too, or with `per` work-items at steps of `per` whose results it
+ *  combines by (value, index). */
+void cais_dp_scan(const CAIS_DP_GLOBAL double *p0, const CAIS_DP_GLOBAL double *p1,
+                  const CAIS_DP_GLOBAL double *p2, const CAIS_DP_GLOBAL double *prev,
+                  cais_dp_int j, cais_dp_int first, cais_dp_int last,
+                  cais_dp_int step, double *best, cais_dp_int *arg);
+
 /** Solves the recurrence for m items and k clusters (1 <= k <= m) and
  *  writes the k + 1 cluster bounds.  Workspace: `prev` and `cur` hold
  *  m + 1 doubles each; the argmins go to CAIS_DP_SPLIT_ENTRIES(m, k)
