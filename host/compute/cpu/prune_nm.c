@@ -35,17 +35,31 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Bit j set when element j of a run of len <= 16 abs keys is among the k
+ * first in (abs key, position) order.  Its rank counts, branch-free, the
+ * keys before it that are <= its own and those after it that are smaller. */
+static CAIS_ALWAYS_INLINE unsigned run_pruned_bits(const uint32_t *key, size_t len,
+                                                   size_t k) {
+  unsigned bits = 0;
+  for (size_t j = 0; j < len; j++) {
+    size_t rank = 0;
+    for (size_t q = 0; q < j; q++) rank += key[q] <= key[j];
+    for (size_t q = j + 1; q < len; q++) rank += key[q] < key[j];
+    bits |= (unsigned)(rank < k) << j;
+  }
+  return bits;
+}
+
 /* Marks the k first of the run's elements in (abs key, position) order.
- * `order` holds abs key << 32 | position (unique).  Short runs count ranks
- * branch-free; long ones sort. */
+ * `order` holds abs key << 32 | position (unique).  Short runs count ranks;
+ * long ones sort. */
 static void prune_run(uint64_t *order, size_t len, size_t k, uint8_t *pruned,
                       size_t base, size_t stride) {
   if (len <= 16) {
-    for (size_t j = 0; j < len; j++) {
-      size_t rank = 0;
-      for (size_t i = 0; i < len; i++) rank += order[i] < order[j];
-      pruned[base + j * stride] = rank < k;
-    }
+    uint32_t key[16];
+    for (size_t j = 0; j < len; j++) key[j] = (uint32_t)(order[j] >> 32);
+    unsigned bits = run_pruned_bits(key, len, k);
+    for (size_t j = 0; j < len; j++) pruned[base + j * stride] = (bits >> j) & 1u;
     return;
   }
   qsort(order, len, sizeof *order, cmp_u64);
@@ -85,28 +99,31 @@ static CAIS_ALWAYS_INLINE void run_task_body(nm_ctx *ctx, size_t t,
   if (order != local) free(order);
 }
 
+/* Loads the abs keys of the `len` contiguous elements from `start`, raises
+ * *worst to their largest, and returns the bits of the non-zero ones. */
+static CAIS_ALWAYS_INLINE unsigned load_run_keys(const void *data, size_t start,
+                                                 size_t len, const bool is16,
+                                                 uint32_t km, uint32_t *key,
+                                                 uint32_t *worst) {
+  unsigned nonzero = 0;
+  uint32_t most = *worst; /* a local: key[] stores cannot alias it */
+  for (size_t p = 0; p < len; p++) {
+    uint32_t v = cais_elem_bits(data, start + p, is16) & km;
+    key[p] = v;
+    most = v > most ? v : most;
+    nonzero |= (unsigned)(v != 0) << p;
+  }
+  *worst = most;
+  return nonzero;
+}
+
 /* Fast path: the input axis is innermost (inner == 1, the usual layout of
  * linear weights) and runs are short (m <= 16).  Each task is one mask chunk:
  * it decides every run that overlaps the chunk (a run straddling a chunk
  * border is decided by both chunks, identically, from the same read-only
  * keys) and writes the chunk's mask bits and count directly, so there is no
  * per-element "pruned" array and no second pass.  The decision is
- * prune_run()'s rank count on (abs key << 32 | position), bit for bit. */
-/* Keep bits (bit j = element j) of one run of `len` keys, pruning the k
- * first in (key, position) order: element j's rank counts the keys before
- * it that are <= its own and those after it that are smaller. */
-static CAIS_ALWAYS_INLINE unsigned run_keep_bits(const uint32_t *key, size_t len,
-                                                 size_t k) {
-  unsigned bits = 0;
-  for (size_t j = 0; j < len; j++) {
-    size_t rank = 0;
-    for (size_t q = 0; q < j; q++) rank += key[q] <= key[j];
-    for (size_t q = j + 1; q < len; q++) rank += key[q] < key[j];
-    bits |= (unsigned)((rank >= k) & (key[j] != 0)) << j;
-  }
-  return bits;
-}
-
+ * prune_run()'s (run_pruned_bits), bit for bit. */
 static CAIS_ALWAYS_INLINE void inner_chunk_body(nm_ctx *ctx, size_t c,
                                                 const bool is16, const size_t M) {
   const cais_tensor_view *w = ctx->w;
@@ -133,17 +150,11 @@ static CAIS_ALWAYS_INLINE void inner_chunk_body(nm_ctx *ctx, size_t c,
       uint32_t key[16];
       unsigned bits;
       if (rlen == m) { /* full run: constant trip counts when M != 0 */
-        for (size_t p = 0; p < m; p++) {
-          key[p] = cais_elem_bits(w->data, start + p, is16) & km;
-          worst = key[p] > worst ? key[p] : worst;
-        }
-        bits = run_keep_bits(key, m, k);
+        bits = load_run_keys(w->data, start, m, is16, km, key, &worst);
+        bits &= ~run_pruned_bits(key, m, k);
       } else {
-        for (size_t p = 0; p < rlen; p++) {
-          key[p] = cais_elem_bits(w->data, start + p, is16) & km;
-          worst = key[p] > worst ? key[p] : worst;
-        }
-        bits = run_keep_bits(key, rlen, k);
+        bits = load_run_keys(w->data, start, rlen, is16, km, key, &worst);
+        bits &= ~run_pruned_bits(key, rlen, k);
       }
       /* Only the run's elements inside [pos, e) belong to this chunk. */
       size_t lo = start < pos ? pos - start : 0;
