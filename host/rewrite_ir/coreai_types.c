@@ -6,7 +6,6 @@
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
 
-#include "read_ir/mlir_print.h"
 
 MlirType cais_tensor_type(int rank, const int64_t *shape, MlirType element) {
   return mlirRankedTensorTypeGet(rank, shape, element, mlirAttributeGetNull());
@@ -31,10 +30,17 @@ MlirType cais_mlir_quantized_type(MlirContext ctx, cais_joint_mode joint) {
   return mlirIntegerTypeSignedGet(ctx, 8);
 }
 
-MlirType cais_sparse_with_bitmask_type(MlirContext ctx, int rank,
-                                       const int64_t *shape, MlirType element) {
-  char dense[512], text[600];
-  cais_print_type(cais_tensor_type(rank, shape, element), dense, sizeof dense);
-  snprintf(text, sizeof text, "!coreai.sparse_with_bitmask<%s>", dense);
-  return mlirTypeParseGet(ctx, mlirStringRefCreateFromCString(text));
+MlirType cais_sparse_tensor_type(MlirContext ctx, int rank, const int64_t *shape,
+                                 MlirType element, int64_t nnz) {
+  /* The encoding is an attribute of the unregistered coreai dialect: MLIR 19
+   * keeps it as an opaque attribute, printed back exactly as parsed. */
+  char text[160];
+  snprintf(text, sizeof text,
+           "#coreai.sparse_tensor_encoding<bitmask, numNonZero = %lld, "
+           "posWidth = 1, crdWidth = 1>",
+           (long long)nnz);
+  MlirAttribute encoding =
+      mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(text));
+  if (mlirAttributeIsNull(encoding)) return (MlirType){NULL};
+  return mlirRankedTensorTypeGet(rank, shape, element, encoding);
 }

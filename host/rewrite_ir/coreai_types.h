@@ -2,11 +2,14 @@
  * coreai_types.h -- the MLIR types of the op chains (spec section 5), built
  * in one place.
  *
- * `!coreai.sparse_with_bitmask<T>`: the result of build_sparse_with_bitmask,
- * where T is the dense tensor sparse_with_bitmask_to_dense returns -- the
- * mask's shape with the values' element type (si8 / ui8 / f8 in a quantized
- * chain, the weight's float type otherwise).  The coreai dialect is not
- * registered, so this is an opaque dialect type, parsed from its text.
+ * The sparse tensor type: the result of build_sparse_with_bitmask is
+ *   tensor<SHAPE x T, #coreai.sparse_tensor_encoding<bitmask,
+ *          numNonZero = NNZ, posWidth = 1, crdWidth = 1>>
+ * with the mask's shape, the values' element type T (si8 / f8 in an int8 or
+ * fp8 chain, the weight's float type otherwise) and NNZ values -- the type
+ * the real Core AI dialect defines and verifies (spec section 5).  The
+ * coreai dialect is not registered in MLIR 19, so the encoding is an opaque
+ * attribute parsed from its text.
  */
 #ifndef CAIS_REWRITE_IR_COREAI_TYPES_H
 #define CAIS_REWRITE_IR_COREAI_TYPES_H
@@ -30,9 +33,11 @@ MlirType cais_mlir_float_type(MlirContext ctx, cais_float_type type);
 /** The element type of quantized values: si8, ui8, f8E4M3FN, f8E5M2. */
 MlirType cais_mlir_quantized_type(MlirContext ctx, cais_joint_mode joint);
 
-/** !coreai.sparse_with_bitmask<tensor<shape x element>>. */
-MlirType cais_sparse_with_bitmask_type(MlirContext ctx, int rank,
-                                       const int64_t *shape, MlirType element);
+/** tensor<shape x element, #coreai.sparse_tensor_encoding<bitmask,
+ *  numNonZero = nnz, posWidth = 1, crdWidth = 1>>; a null type if MLIR
+ *  cannot build it. */
+MlirType cais_sparse_tensor_type(MlirContext ctx, int rank, const int64_t *shape,
+                                 MlirType element, int64_t nnz);
 
 #ifdef __cplusplus
 }

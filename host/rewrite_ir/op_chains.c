@@ -131,6 +131,34 @@ static void float_bytes(cais_float_type t, uint32_t bits, uint8_t *out) {
   for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(bits >> (8 * i));
 }
 
+/* (data - offset1) * scale + offset2 over `data` of shape `shape`, with
+ * the scale, offset1 (in the quantized type) and offset2 (zero) as splats of
+ * shape [1]*rank. */
+static MlirValue add_dequantize(chain_builder *b, const cais_job_result *r,
+                                MlirValue data, int rank, const int64_t *shape,
+                                MlirType q_elem, MlirType float_type) {
+  cais_float_type ft = b->weight->view.type;
+  size_t elem = cais_float_type_size(ft);
+  int64_t ones[CAIS_MAX_RANK];
+  for (int d = 0; d < CAIS_MAX_RANK; d++) ones[d] = 1;
+  MlirType scale_type = cais_tensor_type(rank, ones, float_type);
+  MlirType offset1_type = cais_tensor_type(rank, ones, q_elem);
+  uint8_t scale_bytes[4], zero_bytes[4] = {0};
+  float_bytes(ft, r->scale_bits, scale_bytes);
+  uint8_t offset1 = (uint8_t)r->offset1;
+  MlirValue scale = add_constant(
+      b, copied_attr(b, scale_type, "scale", scale_bytes, elem, 1, (int)elem * 8),
+      scale_type);
+  MlirValue off1 = add_constant(
+      b, copied_attr(b, offset1_type, "offset1", &offset1, 1, 1, 8), offset1_type);
+  MlirValue off2 = add_constant(
+      b, copied_attr(b, scale_type, "offset2", zero_bytes, elem, 1, (int)elem * 8),
+      scale_type);
+  MlirValue operands[4] = {data, scale, off1, off2};
+  return add_op(b, CAIS_OP_SHIFT_SCALE, operands, 4,
+                cais_tensor_type(rank, shape, float_type));
+}
+
 cais_status cais_rewrite_weight(const cais_weight *w, cais_job_result *r,
                                 int palettize_nbits, uint64_t *bytes_after,
                                 cais_error *err) {
@@ -147,20 +175,22 @@ cais_status cais_rewrite_weight(const cais_weight *w, cais_job_result *r,
   size_t elem = cais_float_type_size(ft);
   MlirType float_type = cais_mlir_float_type(b.ctx, ft);
   int64_t nnz = r->nnz;
-  int64_t ones[CAIS_MAX_RANK];
-  for (int d = 0; d < CAIS_MAX_RANK; d++) ones[d] = 1;
 
-  /* The values' element type decides the sparse and dense types. */
+  /* The values' element type decides the sparse and dense types.  A uint8
+   * chain dequantizes the 1-D values before the sparse tensor is built
+   * (spec section 5): dequantizing the dense tensor would decode every
+   * pruned element to (0 - 127) * scale.  int8 and fp8 (zero point 0)
+   * dequantize the dense tensor, as upstream does. */
   bool quantized = r->joint >= CAIS_JOINT_INT8 && r->joint <= CAIS_JOINT_FP8_E5M2;
+  bool values_first = r->joint == CAIS_JOINT_UINT8;
   bool palettized = r->joint == CAIS_JOINT_PALETTIZE;
-  MlirType value_elem =
-      quantized ? cais_mlir_quantized_type(b.ctx, r->joint) : float_type;
+  MlirType q_elem = cais_mlir_quantized_type(b.ctx, r->joint);
+  MlirType value_elem = quantized && !values_first ? q_elem : float_type;
   MlirType sparse_type =
-      cais_sparse_with_bitmask_type(b.ctx, v->rank, v->shape, value_elem);
+      cais_sparse_tensor_type(b.ctx, v->rank, v->shape, value_elem, nnz);
   if (mlirTypeIsNull(sparse_type))
     return cais_fail(err, CAIS_ERROR_INTERNAL,
-                     "%s: cannot build the !coreai.sparse_with_bitmask type",
-                     w->name);
+                     "%s: cannot build the sparse tensor type", w->name);
 
   /* 1. mask */
   MlirType mask_type = cais_tensor_type(
@@ -204,7 +234,8 @@ cais_status cais_rewrite_weight(const cais_weight *w, cais_job_result *r,
     values = add_op(&b, CAIS_OP_LUT_TO_DENSE, lut_operands, 3,
                     cais_tensor_type(1, nnz_shape, float_type));
   } else {
-    MlirType values_type = cais_tensor_type(1, nnz_shape, value_elem);
+    MlirType stored_elem = quantized ? q_elem : float_type;
+    MlirType values_type = cais_tensor_type(1, nnz_shape, stored_elem);
     size_t bits = quantized ? 8 : elem * 8;
     values = add_constant(
         &b,
@@ -212,6 +243,8 @@ cais_status cais_rewrite_weight(const cais_weight *w, cais_job_result *r,
                      r->values_bytes, (size_t)nnz, (int)bits, -1),
         values_type);
     r->values = NULL;
+    if (values_first)
+      values = add_dequantize(&b, r, values, 1, nnz_shape, q_elem, float_type);
   }
 
   /* 3. sparse -> dense */
@@ -220,25 +253,9 @@ cais_status cais_rewrite_weight(const cais_weight *w, cais_job_result *r,
   MlirValue dense = add_op(&b, CAIS_OP_SPARSE_TO_DENSE, &sparse, 1,
                            cais_tensor_type(v->rank, v->shape, value_elem));
 
-  /* 4. dequantize */
-  if (quantized) {
-    MlirType scale_type = cais_tensor_type(v->rank, ones, float_type);
-    MlirType offset1_type = cais_tensor_type(v->rank, ones, value_elem);
-    uint8_t scale_bytes[4], zero_bytes[4] = {0};
-    float_bytes(ft, r->scale_bits, scale_bytes);
-    uint8_t offset1 = (uint8_t)r->offset1;
-    MlirValue scale = add_constant(
-        &b, copied_attr(&b, scale_type, "scale", scale_bytes, elem, 1, (int)elem * 8),
-        scale_type);
-    MlirValue off1 = add_constant(
-        &b, copied_attr(&b, offset1_type, "offset1", &offset1, 1, 1, 8), offset1_type);
-    MlirValue off2 = add_constant(
-        &b, copied_attr(&b, scale_type, "offset2", zero_bytes, elem, 1, (int)elem * 8),
-        scale_type);
-    MlirValue dq_operands[4] = {dense, scale, off1, off2};
-    dense = add_op(&b, CAIS_OP_SHIFT_SCALE, dq_operands, 4,
-                   cais_tensor_type(v->rank, v->shape, float_type));
-  }
+  /* 4. dequantize the dense tensor (int8, fp8) */
+  if (quantized && !values_first)
+    dense = add_dequantize(&b, r, dense, v->rank, v->shape, q_elem, float_type);
 
   /* 5. swap the chain in for the constant */
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(w->op, 0), dense);
