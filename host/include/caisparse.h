@@ -163,7 +163,9 @@ typedef struct cais_program cais_program;
 typedef enum cais_format {
   CAIS_FORMAT_SAME = 0,     /**< writing: the format the program was read in */
   CAIS_FORMAT_TEXT = 1,     /**< MLIR generic form, with locations           */
-  CAIS_FORMAT_BYTECODE = 2, /**< MLIR bytecode                               */
+  /** MLIR bytecode; ops' values are written as attributes, not properties,
+   *  so that Core AI's MLIR 22 reads it as well as MLIR 19 */
+  CAIS_FORMAT_BYTECODE = 2,
 } cais_format;
 
 /** Reads a program from a file.  The format (text or bytecode) is detected
@@ -204,6 +206,17 @@ CAIS_API cais_status cais_program_write_file(const cais_program *program,
                                              const char *path,
                                              cais_format format,
                                              cais_error *err);
+
+/** Writes the program into a new buffer, `*data` (`*size` bytes), that the
+ *  caller releases with cais_free; the same bytes cais_program_write_file
+ *  writes.  For a caller that passes the program on in memory (the Python
+ *  front door hands it to Core AI's MLIR 22).  On failure `*data` is NULL. */
+CAIS_API cais_status cais_program_write_memory(const cais_program *program,
+                                               cais_format format, void **data,
+                                               size_t *size, cais_error *err);
+
+/** Releases a buffer the library returned (cais_program_write_memory). */
+CAIS_API void cais_free(void *data);
 
 /** Releases the program (and its context, unless it was wrapped). */
 CAIS_API void cais_program_destroy(cais_program *program);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mlir/Bytecode/BytecodeReader.h"
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -19,6 +20,7 @@
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
@@ -200,4 +202,54 @@ extern "C" void caisMlirInstallFatalErrorHandler(void (*handler)(void *user,
   llvm::remove_bad_alloc_error_handler();
   llvm::install_bad_alloc_error_handler(onBadAlloc, nullptr);
   std::set_new_handler(onNewFailure);
+}
+
+namespace {
+// An llvm::raw_ostream that hands every chunk to a C callback, unbuffered
+// (MLIR's bytecode writer already emits large chunks).
+class CallbackStream : public llvm::raw_ostream {
+ public:
+  CallbackStream(MlirStringCallback callback, void *user)
+      : callback(callback), user(user), written(0) {
+    SetUnbuffered();
+  }
+
+ private:
+  void write_impl(const char *ptr, size_t size) override {
+    callback(MlirStringRef{ptr, size}, user);
+    written += size;
+  }
+  uint64_t current_pos() const override { return written; }
+  MlirStringCallback callback;
+  void *user;
+  uint64_t written;
+};
+}  // namespace
+
+// Core AI's MLIR 22 reads ops' values from MLIR 19 bytecode only when they
+// are attributes: it misreads MLIR 19's encoding of an unregistered op's
+// properties (a dictionary) as its registered op's native properties.  So a
+// copy of the tree gets every op's properties merged into its attribute
+// dictionary and cleared (an op with no properties writes none), and that
+// copy is written.  Attributes are uniqued, so the copy costs a pass over
+// the ops, never over weight bytes.
+extern "C" void caisMlirOperationWriteBytecodeAsAttributes(MlirOperation op,
+                                                          MlirStringCallback callback,
+                                                          void *user) {
+  Operation *original = unwrap(op);
+  Operation *copy = original->clone();
+  std::vector<Operation *> from, to;
+  original->walk<WalkOrder::PreOrder>([&](Operation *o) { from.push_back(o); });
+  copy->walk<WalkOrder::PreOrder>([&](Operation *o) { to.push_back(o); });
+  for (size_t i = 0; i < from.size() && i < to.size(); i++) {
+    auto props = llvm::dyn_cast_or_null<DictionaryAttr>(from[i]->getPropertiesAsAttribute());
+    if (!props || props.empty()) continue;
+    NamedAttrList merged(to[i]->getDiscardableAttrDictionary());
+    for (NamedAttribute entry : props) merged.set(entry.getName(), entry.getValue());
+    (void)to[i]->setPropertiesFromAttribute(Attribute(), /*emitError=*/nullptr);
+    to[i]->setDiscardableAttrs(merged.getDictionary(original->getContext()));
+  }
+  CallbackStream stream(callback, user);
+  (void)writeBytecodeToFile(copy, stream);
+  copy->erase();
 }

@@ -83,6 +83,13 @@ bool caisMlirFindMalformedDenseElements(MlirOperation root, MlirOperation *badOp
 void caisMlirInstallFatalErrorHandler(void (*handler)(void *user, const char *reason),
                                       void *user);
 
+/** Writes `op` as MLIR bytecode with every op's properties (`<{...}>`)
+ *  stored as attributes (`{...}`), the form Core AI's MLIR 22 reads back
+ *  (it misreads MLIR 19's properties encoding).  `op` itself is unchanged. */
+void caisMlirOperationWriteBytecodeAsAttributes(MlirOperation op,
+                                                MlirStringCallback callback,
+                                                void *user);
+
 /** True when `bytes` starts with MLIR's bytecode magic "ML\xefR". */
 bool caisMlirIsBytecode(const void *bytes, size_t size);
 

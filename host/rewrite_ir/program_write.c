@@ -1,14 +1,38 @@
-/* program_write.c -- cais_program_write_file: MLIR text (generic form, with
- * locations) or bytecode, streamed into an atomic file (atomic_file.h). */
+/* program_write.c -- cais_program_write_file and cais_program_write_memory:
+ * MLIR text (generic form, with locations) or bytecode, streamed into an
+ * atomic file (atomic_file.h) or a growing buffer. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "read_ir/mlir_capi_ext.h"
 #include "read_ir/program.h"
 
 static void write_chunk(MlirStringRef s, void *user) {
   cais_atomic_file_write(user, s.data, s.length);
+}
+
+/* Streams the program to `chunk`: bytecode with values as attributes (the
+ * form both MLIR 19 and Core AI's MLIR 22 read), or generic text. */
+static void emit_program(const cais_program *program, cais_format format,
+                         MlirStringCallback chunk, void *user) {
+  MlirOperation top = mlirModuleGetOperation(program->module);
+  if (format == CAIS_FORMAT_BYTECODE) {
+    caisMlirOperationWriteBytecodeAsAttributes(top, chunk, user);
+    return;
+  }
+  /* Generic form keeps unregistered ops exact; debug info keeps every
+   * location (names identify weights).  The module was verified when
+   * parsed and our rewrites keep it valid, so skip re-verifying. */
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  mlirOpPrintingFlagsPrintGenericOpForm(flags);
+  mlirOpPrintingFlagsAssumeVerified(flags);
+  mlirOperationPrintWithFlags(top, flags, chunk, user);
+  mlirOpPrintingFlagsDestroy(flags);
+  chunk(mlirStringRefCreate("\n", 1), user);
 }
 
 cais_status cais_program_write_file(const cais_program *program,
@@ -25,20 +49,58 @@ cais_status cais_program_write_file(const cais_program *program,
   cais_atomic_file out;
   cais_status st = cais_atomic_file_open(&out, path, err);
   if (st != CAIS_OK) return st;
-  MlirOperation top = mlirModuleGetOperation(program->module);
-  if (format == CAIS_FORMAT_BYTECODE) {
-    mlirOperationWriteBytecode(top, write_chunk, &out);
-  } else {
-    /* Generic form keeps unregistered ops exact; debug info keeps every
-     * location (names identify weights).  The module was verified when
-     * parsed and our rewrites keep it valid, so skip re-verifying. */
-    MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
-    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
-    mlirOpPrintingFlagsPrintGenericOpForm(flags);
-    mlirOpPrintingFlagsAssumeVerified(flags);
-    mlirOperationPrintWithFlags(top, flags, write_chunk, &out);
-    mlirOpPrintingFlagsDestroy(flags);
-    cais_atomic_file_write(&out, "\n", 1);
-  }
+  emit_program(program, format, write_chunk, &out);
   return cais_atomic_file_commit(&out, err);
 }
+
+/* A buffer that doubles as it fills; `failed` once an allocation failed. */
+typedef struct memory_sink {
+  char *data;
+  size_t size, capacity;
+  bool failed;
+} memory_sink;
+
+static void write_memory_chunk(MlirStringRef s, void *user) {
+  memory_sink *m = user;
+  if (m->failed || s.length == 0) return;
+  if (m->size + s.length > m->capacity) {
+    size_t cap = m->capacity ? m->capacity : 1 << 16;
+    while (cap < m->size + s.length) cap *= 2;
+    char *grown = realloc(m->data, cap);
+    if (!grown) {
+      m->failed = true;
+      return;
+    }
+    m->data = grown;
+    m->capacity = cap;
+  }
+  memcpy(m->data + m->size, s.data, s.length);
+  m->size += s.length;
+}
+
+cais_status cais_program_write_memory(const cais_program *program,
+                                      cais_format format, void **data,
+                                      size_t *size, cais_error *err) {
+  if (!program || !data || !size)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_write_memory: program, data and size are required");
+  *data = NULL;
+  *size = 0;
+  if (format == CAIS_FORMAT_SAME) format = program->source_format;
+  if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_write_memory: unknown format %d", (int)format);
+  memory_sink sink = {0};
+  emit_program(program, format, write_memory_chunk, &sink);
+  if (sink.failed) {
+    free(sink.data);
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
+                     "cais_program_write_memory: out of memory after %zu bytes",
+                     sink.size);
+  }
+  *data = sink.data;
+  *size = sink.size;
+  return CAIS_OK;
+}
+
+void cais_free(void *data) { free(data); }
