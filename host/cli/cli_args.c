@@ -35,7 +35,8 @@ void cli_print_usage(FILE *out) {
       "Output:\n"
       "  -o, --output FILE        where to write the result (atomically)\n"
       "  --in-place               replace INPUT (atomically) instead\n"
-      "  --emit text|bytecode     output format (default: the input's)\n"
+      "  --emit text|bytecode|aimodel  output format (default: the input's;\n"
+      "                           aimodel: a Core AI package, via caisparse)\n"
       "  --report FILE.json       write a per-weight JSON report\n"
       "Engine:\n"
       "  --device auto|cpu|opencl[:P.D]  where to compute (default auto: a GPU\n"
@@ -258,7 +259,8 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
       NEED("--emit");
       if (strcmp(v, "text") == 0) a->emit = CAIS_FORMAT_TEXT;
       else if (strcmp(v, "bytecode") == 0) a->emit = CAIS_FORMAT_BYTECODE;
-      else return usage_error("--emit", "expected text or bytecode, got '%s'", v);
+      else if (strcmp(v, "aimodel") == 0) a->emit_aimodel = true;
+      else return usage_error("--emit", "expected text, bytecode or aimodel, got '%s'", v);
     } else if (VALUE("--report")) {
       NEED("--report");
       if (!*v) return usage_error("--report", "needs a file name");

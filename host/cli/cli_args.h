@@ -36,6 +36,7 @@ typedef struct cli_args {
   const char *report_path; /**< --report */
   bool in_place;
   cais_format emit;        /**< --emit; CAIS_FORMAT_SAME by default */
+  bool emit_aimodel;       /**< --emit aimodel (the Python front door) */
   cais_options options;
   double n_m_values[8];    /**< storage behind options.n_m_ratio */
   cais_engine_config engine;

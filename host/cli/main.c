@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli/cli_args.h"
+#include "cli/front_door.h"
 #include "cli/progress.h"
 #include "cli/summary.h"
 #include "common/atomic_file.h"
@@ -258,6 +259,9 @@ int main(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse_args(argc, argv, &args);
   if (rc) return rc;
+  /* Core AI's own formats go to the Python front door (front_door.h). */
+  rc = cli_front_door_maybe_exec(&args, argc, argv);
+  if (rc >= 0) return rc;
   start_signal_thread();
   install_fault_handlers();
   caisMlirInstallFatalErrorHandler(on_mlir_fatal, NULL);
