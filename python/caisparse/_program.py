@@ -1,0 +1,120 @@
+"""A ``cais_program`` handle: reading and writing programs through the C
+library."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import tempfile
+
+from caisparse import _clib
+
+
+class CProgram:
+    """Owns one ``cais_program *`` and destroys it on ``close``."""
+
+    def __init__(self, handle: ctypes.c_void_p) -> None:
+        self._handle = handle
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        """The raw ``cais_program *``."""
+        if not self._handle:
+            raise ValueError("the program is closed")
+        return self._handle
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source_name: str = "caisparse") -> "CProgram":
+        """Read a program (MLIR 19 text or bytecode) from memory.
+
+        Parameters
+        ----------
+        data : bytes
+            The program.
+        source_name : str
+            Appears in messages and locations.
+
+        Returns
+        -------
+        CProgram
+            The program.
+
+        Raises
+        ------
+        CaisError
+            When the bytes are not a program MLIR 19 reads.
+        """
+        lib = _clib.load()
+        err = _clib.Error()
+        out = ctypes.c_void_p()
+        _clib.check(
+            lib.cais_program_read_memory(data, len(data), source_name.encode(), ctypes.byref(out),
+                                         ctypes.byref(err)),
+            err,
+        )
+        return cls(out)
+
+    def to_bytes(self, fmt: int = _clib.FORMAT_BYTECODE) -> bytes:
+        """Write the program to memory.
+
+        Uses ``cais_program_write_memory`` when the library has it, else a
+        temporary file.
+
+        Parameters
+        ----------
+        fmt : int
+            ``_clib.FORMAT_BYTECODE`` or ``_clib.FORMAT_TEXT``.
+
+        Returns
+        -------
+        bytes
+            The program.
+        """
+        lib = _clib.load()
+        err = _clib.Error()
+        if _clib.has_write_memory():
+            data = ctypes.c_void_p()
+            size = ctypes.c_size_t()
+            _clib.check(lib.cais_program_write_memory(self.handle, fmt, ctypes.byref(data),
+                                                      ctypes.byref(size), ctypes.byref(err)), err)
+            try:
+                return ctypes.string_at(data, size.value)
+            finally:
+                lib.cais_free(data)
+        with tempfile.TemporaryDirectory(prefix="caisparse-") as tmp:
+            path = os.path.join(tmp, "program.mlirbc")
+            self.write_file(path, fmt)
+            with open(path, "rb") as f:
+                return f.read()
+
+    def write_file(self, path: str, fmt: int = _clib.FORMAT_SAME) -> None:
+        """Write the program to ``path`` atomically.
+
+        Parameters
+        ----------
+        path : str
+            Where to write.
+        fmt : int
+            A ``_clib.FORMAT_*`` value.
+        """
+        err = _clib.Error()
+        _clib.check(_clib.load().cais_program_write_file(self.handle, os.fsencode(path), fmt,
+                                                         ctypes.byref(err)), err)
+
+    def close(self) -> None:
+        """Destroy the program (safe to call twice)."""
+        if self._handle:
+            _clib.load().cais_program_destroy(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __enter__(self) -> "CProgram":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
