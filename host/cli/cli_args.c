@@ -14,6 +14,7 @@ void cli_print_usage(FILE *out) {
       "       cai-sparsify [options] --in-place INPUT\n"
       "       cai-sparsify --inspect FILE\n"
       "       cai-sparsify [options] --verify ORIGINAL COMPRESSED\n"
+      "       cai-sparsify --decode COMPRESSED -o DENSE\n"
       "       cai-sparsify --list-devices\n"
       "\n"
       "Compresses the weights of a Core AI program (MLIR generic text or\n"
@@ -47,6 +48,8 @@ void cli_print_usage(FILE *out) {
       "  --inspect FILE           list the compressed weights of FILE\n"
       "  --verify ORIG COMP       decode COMP's chains, check them against ORIG\n"
       "                           and the options given, print error statistics\n"
+      "  --decode FILE -o OUT     write FILE with every op chain (ours or\n"
+      "                           upstream's) replaced by its decoded dense weight\n"
       "  -q, --quiet              no progress or summary (warnings still shown)\n"
       "  -v, --verbose            more detail\n"
       "  -h, --help               this text;  --version  the version\n"
@@ -199,6 +202,8 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
       a->mode = CLI_MODE_INSPECT;
     } else if (strcmp(arg, "--verify") == 0) {
       a->mode = CLI_MODE_VERIFY;
+    } else if (strcmp(arg, "--decode") == 0) {
+      a->mode = CLI_MODE_DECODE;
     } else if (strcmp(arg, "-o") == 0 || VALUE("--output")) {
       if (strcmp(arg, "-o") == 0) {
         if (i + 1 >= argc) return usage_error("-o", "needs a file name");
@@ -291,6 +296,12 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
       if (npos != 2) return usage_error("--verify", "expected ORIGINAL and COMPRESSED files");
       a->input = positional[0];
       a->compressed = positional[1];
+      return 0;
+    case CLI_MODE_DECODE:
+      if (npos != 1) return usage_error("--decode", "expected exactly one COMPRESSED file");
+      if (!a->output) return usage_error("-o", "--decode needs an output file");
+      if (a->in_place) return usage_error("--in-place", "cannot be combined with --decode");
+      a->input = positional[0];
       return 0;
     default:
       break;

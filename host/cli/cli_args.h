@@ -5,6 +5,7 @@
  *   cai-sparsify [options] --in-place INPUT
  *   cai-sparsify --inspect FILE
  *   cai-sparsify [options] --verify ORIGINAL COMPRESSED
+ *   cai-sparsify --decode COMPRESSED -o DENSE
  *   cai-sparsify --list-devices
  *
  * Parsing checks each option on its own (a number where a number is due,
@@ -23,6 +24,7 @@ typedef enum cli_mode {
   CLI_MODE_COMPRESS,
   CLI_MODE_INSPECT,
   CLI_MODE_VERIFY,
+  CLI_MODE_DECODE,
   CLI_MODE_LIST_DEVICES,
   CLI_MODE_HELP,
   CLI_MODE_VERSION,
@@ -30,7 +32,7 @@ typedef enum cli_mode {
 
 typedef struct cli_args {
   cli_mode mode;
-  const char *input;       /**< compress / inspect; verify: ORIGINAL */
+  const char *input;       /**< compress / inspect / decode; verify: ORIGINAL */
   const char *output;      /**< -o; NULL with --in-place */
   const char *compressed;  /**< verify: COMPRESSED */
   const char *report_path; /**< --report */

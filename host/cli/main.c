@@ -20,6 +20,7 @@
 #include "cli/progress.h"
 #include "cli/summary.h"
 #include "common/atomic_file.h"
+#include "inspect/decode_program.h"
 #include "inspect/inspect.h"
 #include "read_ir/mlir_capi_ext.h"
 #include "read_ir/parse_probe.h"
@@ -244,6 +245,21 @@ static int run_verify(const cli_args *a) {
   return CLI_EXIT_OK;
 }
 
+/* --decode: every chain back to a dense constant (decode_program.h). */
+static int run_decode(const cli_args *a) {
+  cais_error err;
+  cais_program *program = NULL;
+  if (read_program(a->input, &program, &err) != CAIS_OK) return fail(&err);
+  cais_decode_summary summary;
+  cais_status st = cais_decode_program(program, &summary, &err);
+  if (st == CAIS_OK) st = cais_program_write_file(program, a->output, a->emit, &err);
+  if (st == CAIS_OK && a->verbosity > 0)
+    printf("decoded %zu op chain(s), removed %zu unused constant(s): %s\n", summary.chains,
+           summary.leftovers, a->output);
+  cais_program_destroy(program);
+  return st == CAIS_OK ? CLI_EXIT_OK : fail(&err);
+}
+
 static int run_list_devices(void) {
   char text[8192];
   int n = cais_list_devices(text, sizeof text);
@@ -271,6 +287,7 @@ int main(int argc, char **argv) {
     case CLI_MODE_LIST_DEVICES: return run_list_devices();
     case CLI_MODE_INSPECT: return run_inspect(&args);
     case CLI_MODE_VERIFY: return run_verify(&args);
+    case CLI_MODE_DECODE: return run_decode(&args);
     case CLI_MODE_COMPRESS: break;
   }
   return run_compress(&args);

@@ -64,7 +64,17 @@ void cais_chain_trace(MlirOperation to_dense, cais_chain_ops *o) {
     o->build = operand_op(to_dense, 0, CAIS_OP_BUILD_SPARSE);
   if (!mlirOperationIsNull(o->build) && mlirOperationGetNumOperands(o->build) == 2) {
     o->values = operand_op(o->build, 0, CAIS_OP_CONSTANT);
-    if (mlirOperationIsNull(o->values)) {
+    MlirOperation first_shift = operand_op(o->build, 0, CAIS_OP_SHIFT_SCALE);
+    if (!mlirOperationIsNull(first_shift)) {
+      /* Values first (our uint8): the build reads dequantized values. */
+      o->shift = first_shift;
+      if (mlirOperationGetNumOperands(first_shift) == 4) {
+        o->values = operand_op(first_shift, 0, CAIS_OP_CONSTANT);
+        o->scale = operand_op(first_shift, 1, CAIS_OP_CONSTANT);
+        o->offset1 = operand_op(first_shift, 2, CAIS_OP_CONSTANT);
+        o->offset2 = operand_op(first_shift, 3, CAIS_OP_CONSTANT);
+      }
+    } else if (mlirOperationIsNull(o->values)) {
       o->lut_op = operand_op(o->build, 0, CAIS_OP_LUT_TO_DENSE);
       if (!mlirOperationIsNull(o->lut_op) && mlirOperationGetNumOperands(o->lut_op) == 3) {
         o->indices = operand_op(o->lut_op, 0, CAIS_OP_CONSTANT);
@@ -74,9 +84,10 @@ void cais_chain_trace(MlirOperation to_dense, cais_chain_ops *o) {
     }
     o->mask = operand_op(o->build, 1, CAIS_OP_CONSTANT);
   }
-  /* Quantized: the dense result's element type is not a weight float. */
+  /* Quantized, dense first: the dense result's element type is not a
+   * weight float. */
   MlirType e = result_element_type(to_dense);
-  if (!mlirTypeIsNull(e) && !is_weight_float(e)) {
+  if (mlirOperationIsNull(o->shift) && !mlirTypeIsNull(e) && !is_weight_float(e)) {
     o->shift = shift_user(to_dense);
     if (!mlirOperationIsNull(o->shift) && mlirOperationGetNumOperands(o->shift) == 4) {
       o->scale = operand_op(o->shift, 1, CAIS_OP_CONSTANT);
@@ -84,6 +95,13 @@ void cais_chain_trace(MlirOperation to_dense, cais_chain_ops *o) {
       o->offset2 = operand_op(o->shift, 3, CAIS_OP_CONSTANT);
     }
   }
+}
+
+MlirOperation cais_chain_ops_end(const cais_chain_ops *o) {
+  if (!mlirOperationIsNull(o->shift) && mlirOperationGetNumOperands(o->shift) > 0 &&
+      cais_value_owner(mlirOperationGetOperand(o->shift, 0)).ptr == o->to_dense.ptr)
+    return o->shift;
+  return o->to_dense;
 }
 
 size_t cais_chain_ops_list(const cais_chain_ops *o, MlirOperation *out) {
@@ -159,32 +177,75 @@ static int64_t popcount_mask(const cais_const_data *m) {
 
 /* ---- decoding ---------------------------------------------------------- */
 
-static cais_status decode_quantized(cais_chain *c, MlirType qelem, cais_error *err) {
-  const cais_chain_ops *o = &c->ops;
+/* The joint mode of quantized element type `qelem`, or an error. */
+static cais_status quantized_mode(MlirType qelem, const char *where, cais_joint_mode *mode,
+                                  cais_error *err) {
   cais_elem_type q;
   cais_elem_type_of(qelem, &q);
   if (q.kind == CAIS_ELEM_SINT && q.bits == 8 && !q.signless)
-    c->joint = CAIS_JOINT_INT8;
+    *mode = CAIS_JOINT_INT8;
   else if (q.kind == CAIS_ELEM_UINT && q.bits == 8)
-    c->joint = CAIS_JOINT_UINT8;
+    *mode = CAIS_JOINT_UINT8;
   else if (q.kind == CAIS_ELEM_FP8)
-    c->joint = q.fp8 == CAIS_FP8_E4M3FN ? CAIS_JOINT_FP8_E4M3FN : CAIS_JOINT_FP8_E5M2;
+    *mode = q.fp8 == CAIS_FP8_E4M3FN ? CAIS_JOINT_FP8_E4M3FN : CAIS_JOINT_FP8_E5M2;
   else {
     char s[64];
     cais_print_type(qelem, s, sizeof s);
     return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
-                     "sparse_with_bitmask_to_dense returns %s elements, neither a "
-                     "weight type (f16, bf16, f32) nor a quantized one (si8, ui8, "
-                     "f8E4M3FN, f8E5M2)",
-                     s);
+                     "%s %s elements, neither a weight type (f16, bf16, f32) nor a "
+                     "quantized one (si8, ui8, f8E4M3FN, f8E5M2)",
+                     where, s);
   }
+  return CAIS_OK;
+}
+
+/* Reads the scale / offset1 / offset2 splats of `o->shift` (shape [1]*prank)
+ * and the q values constant (1-D, element type qelem). */
+static cais_status read_shift_operands(cais_chain *c, MlirType qelem, MlirType f, int prank,
+                                       cais_error *err) {
+  const cais_chain_ops *o = &c->ops;
+  int64_t ones[CAIS_MAX_RANK];
+  for (int d = 0; d < CAIS_MAX_RANK; d++) ones[d] = 1;
+  cais_status st;
+  if ((st = read_role(o->scale, "scale", &c->scale, err)) ||
+      (st = expect_shape(&c->scale, "scale", prank, ones, err)) ||
+      (st = expect_elem(&c->scale, "scale", f, err)) ||
+      (st = read_role(o->offset1, "offset1", &c->offset1, err)) ||
+      (st = expect_shape(&c->offset1, "offset1", prank, ones, err)) ||
+      (st = expect_elem(&c->offset1, "offset1", qelem, err)) ||
+      (st = read_role(o->offset2, "offset2", &c->offset2, err)) ||
+      (st = expect_shape(&c->offset2, "offset2", prank, ones, err)) ||
+      (st = expect_elem(&c->offset2, "offset2", f, err)))
+    return st;
+  c->scale_bits = (uint32_t)cais_const_bits(&c->scale, 0);
+  c->scale_value = cais_const_double(&c->scale, 0);
+  c->offset1_value = cais_const_double(&c->offset1, 0);
+  c->offset2_value = cais_const_double(&c->offset2, 0);
+
+  if ((st = read_role(o->values, "values", &c->values, err))) return st;
+  int64_t n1[1] = {c->nnz};
+  if (c->values.rank != 1) return expect_shape(&c->values, "values", 1, n1, err);
+  if ((st = expect_elem(&c->values, "values", qelem, err))) return st;
+  c->value_bits = 8;
+  c->payload_bytes += c->values.payload_bytes + c->scale.payload_bytes +
+                      c->offset1.payload_bytes + c->offset2.payload_bytes;
+  return CAIS_OK;
+}
+
+/* Dense first: to_dense returns the quantized dense tensor, dequantized by
+ * its one blockwise_shift_scale user. */
+static cais_status decode_quantized(cais_chain *c, MlirType qelem, cais_error *err) {
+  const cais_chain_ops *o = &c->ops;
+  cais_status st =
+      quantized_mode(qelem, "sparse_with_bitmask_to_dense returns", &c->joint, err);
+  if (st) return st;
   c->kind = CAIS_CHAIN_QUANTIZED;
+  c->values_first = false;
   if (mlirOperationIsNull(o->shift))
     return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
                      "the quantized dense result is not used by exactly one "
                      "coreai.blockwise_shift_scale (as its operand 0)");
-  cais_status st = expect_counts(o->shift, CAIS_OP_SHIFT_SCALE, 4, err);
-  if (st) return st;
+  if ((st = expect_counts(o->shift, CAIS_OP_SHIFT_SCALE, 4, err))) return st;
   c->end = o->shift;
   MlirType out = mlirValueGetType(mlirOperationGetResult(o->shift, 0));
   MlirType f = mlirTypeIsARankedTensor(out) ? mlirShapedTypeGetElementType(out)
@@ -202,33 +263,37 @@ static cais_status decode_quantized(cais_chain *c, MlirType qelem, cais_error *e
   if (!same_shape)
     return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
                      "blockwise_shift_scale's result shape differs from the mask's");
+  return read_shift_operands(c, qelem, f, c->rank, err);
+}
 
-  int64_t ones[CAIS_MAX_RANK];
-  for (int d = 0; d < CAIS_MAX_RANK; d++) ones[d] = 1;
-  if ((st = read_role(o->scale, "scale", &c->scale, err)) ||
-      (st = expect_shape(&c->scale, "scale", c->rank, ones, err)) ||
-      (st = expect_elem(&c->scale, "scale", f, err)) ||
-      (st = read_role(o->offset1, "offset1", &c->offset1, err)) ||
-      (st = expect_shape(&c->offset1, "offset1", c->rank, ones, err)) ||
-      (st = expect_elem(&c->offset1, "offset1", qelem, err)) ||
-      (st = read_role(o->offset2, "offset2", &c->offset2, err)) ||
-      (st = expect_shape(&c->offset2, "offset2", c->rank, ones, err)) ||
-      (st = expect_elem(&c->offset2, "offset2", f, err)))
+/* Values first: build_sparse_with_bitmask reads
+ * blockwise_shift_scale(q : tensor<NNZ x qtype>, [1]-shaped splats) ->
+ * tensor<NNZ x f>. */
+static cais_status decode_values_first(cais_chain *c, MlirType f, cais_error *err) {
+  const cais_chain_ops *o = &c->ops;
+  cais_status st = expect_counts(o->shift, CAIS_OP_SHIFT_SCALE, 4, err);
+  if (st) return st;
+  MlirType qt = mlirValueGetType(mlirOperationGetOperand(o->shift, 0));
+  if (!mlirTypeIsARankedTensor(qt))
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "blockwise_shift_scale's data is not a ranked tensor");
+  MlirType qelem = mlirShapedTypeGetElementType(qt);
+  if ((st = quantized_mode(qelem, "blockwise_shift_scale's data has", &c->joint, err)))
     return st;
-  c->scale_bits = (uint32_t)cais_const_bits(&c->scale, 0);
-  c->scale_value = cais_const_double(&c->scale, 0);
-  c->offset1_value = cais_const_double(&c->offset1, 0);
-  c->offset2_value = cais_const_double(&c->offset2, 0);
-
-  if ((st = read_role(o->values, "values", &c->values, err))) return st;
-  int64_t n1[1] = {c->nnz};
-  if (c->values.rank != 1)
-    return expect_shape(&c->values, "values", 1, n1, err);
-  if ((st = expect_elem(&c->values, "values", qelem, err))) return st;
-  c->value_bits = 8;
-  c->payload_bytes += c->values.payload_bytes + c->scale.payload_bytes +
-                      c->offset1.payload_bytes + c->offset2.payload_bytes;
-  return CAIS_OK;
+  c->kind = CAIS_CHAIN_QUANTIZED;
+  c->values_first = true;
+  MlirType vt = mlirValueGetType(mlirOperationGetResult(o->shift, 0));
+  if (!mlirTypeIsARankedTensor(vt) || mlirShapedTypeGetRank(vt) != 1 ||
+      !mlirTypeEqual(mlirShapedTypeGetElementType(vt), f) ||
+      mlirShapedTypeGetDimSize(vt, 0) != c->nnz) {
+    char s[160];
+    cais_print_type(vt, s, sizeof s);
+    return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
+                     "blockwise_shift_scale returns %s, expected a 1-D tensor of %lld "
+                     "elements of the weight's type",
+                     s, (long long)c->nnz);
+  }
+  return read_shift_operands(c, qelem, f, 1, err);
 }
 
 static cais_status decode_palettized(cais_chain *c, MlirType f, cais_error *err) {
@@ -356,6 +421,8 @@ cais_status cais_chain_decode(MlirOperation to_dense, cais_chain *c, cais_error 
     c->joint = CAIS_JOINT_NONE;
     if (!mlirOperationIsNull(o->lut_op)) {
       st = decode_palettized(c, elem, err);
+    } else if (!mlirOperationIsNull(o->shift)) {
+      st = decode_values_first(c, elem, err);
     } else {
       c->kind = CAIS_CHAIN_SPARSE;
       if ((st = read_role(o->values, "values", &c->values, err))) return st;
@@ -386,19 +453,6 @@ cais_status cais_chain_decode(MlirOperation to_dense, cais_chain *c, cais_error 
                      "the mask has %lld bits set but there are %lld values",
                      (long long)c->nnz, (long long)c->values.shape[0]);
   return CAIS_OK;
-}
-
-double cais_chain_value(const cais_chain *c, int64_t j) {
-  switch (c->kind) {
-    case CAIS_CHAIN_SPARSE: return cais_const_double(&c->values, j);
-    case CAIS_CHAIN_QUANTIZED: {
-      double q = cais_const_double(&c->values, j);
-      double x = (q - c->offset1_value) * c->scale_value + c->offset2_value;
-      return cais_float_bits_to_double(cais_double_to_float_bits(x, c->ftype), c->ftype);
-    }
-    case CAIS_CHAIN_PALETTIZED: return c->lut_values[cais_const_bits(&c->values, j) & 255];
-  }
-  return 0.0;
 }
 
 void cais_chain_kind_describe(const cais_chain *c, char *buf, size_t size) {

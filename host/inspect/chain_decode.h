@@ -8,23 +8,22 @@
  *   to_dense(sp) <- sp = build_sparse_with_bitmask(values, mask)
  *   values = coreai.constant                        (sparse, quantized)
  *          | lut_to_dense(indices, lut, axis)       (palettized)
+ *          | blockwise_shift_scale(q, scale, offset1, offset2)
+ *                                                   (quantized, values first:
+ *                                                    our uint8, spec 5)
  * and, when the dense result has a quantized element type (si8, ui8,
  * f8E4M3FN, f8E5M2), forwards through its one user
- *   blockwise_shift_scale(dense, scale, offset1, offset2).
+ *   blockwise_shift_scale(dense, scale, offset1, offset2)
+ * (quantized, dense first: int8 / fp8, and upstream's uint8).
  *
  * Decoding validates the chain strictly -- op names, operand and result
- * counts, every type and shape, the `!coreai.sparse_with_bitmask<T>` type,
- * the readability and exact size of every constant, popcount(mask) equal to
- * the number of values -- and fails with CAIS_ERROR_INVALID_INPUT and a
- * message that does not carry the weight's name (callers prefix it).
- *
- * Decoded values: element i of the weight is 0 where mask bit i is 0; the
- * j-th set bit (row-major) takes value j:
- *   sparse:     the value itself (the weight's float type);
- *   quantized:  RNE_T((q - offset1) * scale + offset2), q and offset1 as
- *               si8 / ui8 integers or FP8 values, computed in double
- *               (exact) and rounded once to the weight's type T;
- *   palettized: lut[index].
+ * counts, every type and shape, the real dialect's sparse tensor type
+ * (coreai_types.h) with the mask's popcount as numNonZero, the readability
+ * and exact size of every constant, popcount(mask) equal to the number of
+ * values -- and fails with CAIS_ERROR_INVALID_INPUT and a message that does
+ * not carry the weight's name (callers prefix it).  It reads upstream's
+ * chains too (inline `dense<[...]>` LUTs, ui8 dense tensors); what they
+ * decode to is chain_dense.h's business.
  */
 #ifndef CAIS_INSPECT_CHAIN_DECODE_H
 #define CAIS_INSPECT_CHAIN_DECODE_H
@@ -57,6 +56,10 @@ typedef struct cais_chain_ops {
 /** Traces the chain anchored at `to_dense`. */
 void cais_chain_trace(MlirOperation to_dense, cais_chain_ops *ops);
 
+/** The op whose result stands for the weight: the dense-first
+ *  blockwise_shift_scale, else the sparse_with_bitmask_to_dense. */
+MlirOperation cais_chain_ops_end(const cais_chain_ops *ops);
+
 /** The non-null ops of `ops` into `out` (CAIS_CHAIN_MAX_OPS entries);
  *  returns their count. */
 size_t cais_chain_ops_list(const cais_chain_ops *ops, MlirOperation *out);
@@ -71,6 +74,11 @@ typedef struct cais_chain {
   cais_chain_ops ops;
   MlirOperation end;      /**< the op whose result replaced the weight */
   cais_chain_kind kind;
+  /** Quantized: true when blockwise_shift_scale dequantizes the 1-D values
+   *  before the sparse tensor is built (pruned elements are then exactly
+   *  0); false when it dequantizes the dense tensor (pruned elements decode
+   *  to (0 - offset1) * scale + offset2). */
+  bool values_first;
   cais_joint_mode joint;  /**< NONE, INT8, UINT8, FP8_*, PALETTIZE */
   int nbits;              /**< palettized: index width k */
   cais_float_type ftype;  /**< the weight's float type */
@@ -106,13 +114,10 @@ static inline bool cais_chain_mask_bit(const cais_chain *c, int64_t i) {
 }
 
 /** The stored code of value j: float bits (sparse), q bits (quantized) or
- *  the index (palettized). */
+ *  the index (palettized).  What it decodes to: chain_dense.h. */
 static inline uint64_t cais_chain_code(const cais_chain *c, int64_t j) {
   return cais_const_bits(&c->values, j);
 }
-
-/** Value j decoded in the weight's type, as a double (file comment). */
-double cais_chain_value(const cais_chain *c, int64_t j);
 
 /** "sparse", "int8", "uint8", "fp8_e4m3fn", "fp8_e5m2", "palettize<k>". */
 void cais_chain_kind_describe(const cais_chain *c, char *buf, size_t size);

@@ -2,7 +2,9 @@
  * weight (see verify_internal.h).
  *
  *  sparse:     every kept value is bit-identical to the original element.
- *  quantized:  offset1 is 0 (int8, fp8) or 127 (uint8), offset2 is 0; the
+ *  quantized:  pruned elements decode to 0 (chain_dense.h), int8 / fp8
+ *              chains dequantize the dense tensor (spec section 5);
+ *              offset1 is 0 (int8, fp8) or 127 (uint8), offset2 is 0; the
  *              scale is exactly RNE_T((2a + 1e-6) / D) with a = max|w| over
  *              the kept elements and D = 254 (int8/uint8) or 2M (fp8: M =
  *              448 / 57344); codes lie in the range (int8 [-127, 127],
@@ -23,6 +25,7 @@
 
 #include "common/float_formats.h"
 #include "engine/options.h"
+#include "inspect/chain_dense.h"
 #include "inspect/verify_internal.h"
 
 static void check_kind(cais_verify_ctx *v, const cais_verify_weight *vw) {
@@ -86,8 +89,35 @@ static double fp8_half_ulp(double x, cais_fp8_format f) {
   return ldexp(1.0, e - mant - 1);
 }
 
+/* Pruned elements must decode to 0 (chain_dense.h: a dense-first chain
+ * decodes them to (0 - offset1) * scale + offset2); int8 and fp8 keep
+ * upstream's dense-first order (spec section 5). */
+static void check_pruned_and_order(cais_verify_ctx *v, const cais_verify_weight *vw) {
+  const cais_chain *c = vw->chain;
+  double pv = cais_float_bits_to_double(cais_chain_pruned_bits(c), c->ftype);
+  if (c->numel > c->nnz && pv != 0.0)
+    cais_verify_violation(v, vw->name,
+                          "%lld pruned element(s) decode to %.9g, not 0: "
+                          "blockwise_shift_scale dequantizes the dense tensor, (0 - "
+                          "offset1 %g) * scale %.9g + offset2 %g (spec section 5: a "
+                          "uint8 chain dequantizes the values before "
+                          "build_sparse_with_bitmask)",
+                          (long long)(c->numel - c->nnz), pv, c->offset1_value,
+                          c->scale_value, c->offset2_value);
+  if (c->values_first && c->joint != CAIS_JOINT_UINT8) {
+    char kind[32];
+    cais_chain_kind_describe(c, kind, sizeof kind);
+    cais_verify_violation(v, vw->name,
+                          "a %s chain that dequantizes the values before "
+                          "build_sparse_with_bitmask: spec section 5 keeps upstream's "
+                          "order (dequantize the dense tensor) for int8 and fp8",
+                          kind);
+  }
+}
+
 static void check_quantized(cais_verify_ctx *v, const cais_verify_weight *vw) {
   const cais_chain *c = vw->chain;
+  check_pruned_and_order(v, vw);
   bool is_fp8 = c->joint == CAIS_JOINT_FP8_E4M3FN || c->joint == CAIS_JOINT_FP8_E5M2;
   cais_fp8_format fmt = c->joint == CAIS_JOINT_FP8_E5M2 ? CAIS_FP8_E5M2 : CAIS_FP8_E4M3FN;
   double want_off1 = c->joint == CAIS_JOINT_UINT8 ? 127.0 : 0.0;
@@ -113,7 +143,11 @@ static void check_quantized(cais_verify_ctx *v, const cais_verify_weight *vw) {
                           cais_float_type_name(c->ftype), a, d);
   double s = c->scale_value;
   if (!(s > 0.0) || !isfinite(s)) {
-    cais_verify_violation(v, vw->name, "scale %g is not a positive finite number", s);
+    cais_verify_violation(v, vw->name,
+                          "scale is %g (stored as %s): not a positive finite number, "
+                          "the weight decodes to %s",
+                          s, cais_float_type_name(c->ftype),
+                          s == 0.0 ? "all zeros" : "non-finite values");
     return;
   }
 

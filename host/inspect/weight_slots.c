@@ -55,6 +55,21 @@ static MlirWalkResult visit1(MlirOperation op, void *user) {
   return MlirWalkResultAdvance;
 }
 
+MlirOperation cais_slots_leftover_after(MlirOperation end) {
+  MlirOperation none = {NULL};
+  if (mlirOperationIsNull(end) || mlirOperationGetNumResults(end) != 1) return none;
+  MlirOperation next = mlirOperationGetNextInBlock(end);
+  if (mlirOperationIsNull(next) || !cais_op_is(next, CAIS_OP_CONSTANT) ||
+      mlirOperationGetNumResults(next) != 1)
+    return none;
+  MlirValue r = mlirOperationGetResult(next, 0);
+  if (!mlirOpOperandIsNull(mlirValueGetFirstUse(r))) return none;
+  if (!mlirTypeEqual(mlirValueGetType(r),
+                     mlirValueGetType(mlirOperationGetResult(end, 0))))
+    return none;
+  return next;
+}
+
 typedef struct pass2 {
   cais_slot_list *list;
   size_t capacity;
@@ -88,6 +103,12 @@ static bool add_slot(pass2 *p, cais_slot_kind kind, MlirOperation op, size_t ord
   return true;
 }
 
+static bool is_leftover(const cais_slot_list *l, MlirOperation op) {
+  for (size_t i = 0; i < l->leftover_count; i++)
+    if (l->leftovers[i].ptr == op.ptr) return true;
+  return false;
+}
+
 static MlirWalkResult visit2(MlirOperation op, void *user) {
   pass2 *p = user;
   cais_slot_list *l = p->list;
@@ -95,7 +116,8 @@ static MlirWalkResult visit2(MlirOperation op, void *user) {
   if (cais_op_is(op, CAIS_OP_SPARSE_TO_DENSE)) {
     ok = add_slot(p, CAIS_SLOT_CHAIN, op, p->ordinal++);
     l->chains++;
-  } else if (cais_op_is(op, CAIS_OP_CONSTANT) && !cais_slots_is_member(l, op)) {
+  } else if (cais_op_is(op, CAIS_OP_CONSTANT) && !cais_slots_is_member(l, op) &&
+             !is_leftover(l, op)) {
     size_t ordinal = p->ordinal++;
     if (is_float_constant(op)) ok = add_slot(p, CAIS_SLOT_CONSTANT, op, ordinal);
   }
@@ -118,9 +140,13 @@ cais_status cais_slots_collect(MlirModule module, cais_slot_list *list, cais_err
   pass1 p1 = {0};
   mlirOperationWalk(top, visit1, &p1, MlirWalkPreOrder);
   ptr_vec members = {0};
+  list->leftovers = malloc((p1.anchors.count ? p1.anchors.count : 1) * sizeof *list->leftovers);
+  if (!list->leftovers) p1.oom = true;
   for (size_t i = 0; i < p1.anchors.count && !p1.oom; i++) {
     cais_chain_ops ops;
     cais_chain_trace((MlirOperation){p1.anchors.items[i]}, &ops);
+    MlirOperation left = cais_slots_leftover_after(cais_chain_ops_end(&ops));
+    if (!mlirOperationIsNull(left)) list->leftovers[list->leftover_count++] = left;
     MlirOperation all[CAIS_CHAIN_MAX_OPS];
     size_t n = cais_chain_ops_list(&ops, all);
     for (size_t k = 0; k < n; k++)
@@ -162,6 +188,7 @@ oom:
 void cais_slots_free(cais_slot_list *list) {
   free(list->items);
   free(list->orphans);
+  free(list->leftovers);
   free(list->members);
   memset(list, 0, sizeof *list);
 }

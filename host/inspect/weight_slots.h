@@ -10,6 +10,12 @@
  *
  * Build and lut_to_dense ops that belong to no chain are "orphans": a chain
  * that lost its end.
+ *
+ * Upstream's sparsify_weights inserts each chain before the constant it
+ * replaces and leaves that constant in the program with no users.  Such a
+ * "leftover" -- a coreai.constant with no users, of the chain's dense type,
+ * directly after the chain's end op -- is no weight slot and takes no
+ * ordinal, so upstream's output pairs with its original like ours does.
  */
 #ifndef CAIS_INSPECT_WEIGHT_SLOTS_H
 #define CAIS_INSPECT_WEIGHT_SLOTS_H
@@ -49,6 +55,9 @@ typedef struct cais_slot_list {
   size_t chains;
   MlirOperation *orphans;
   size_t orphan_count;
+  /** Dead constants left after a chain by upstream (file comment). */
+  MlirOperation *leftovers;
+  size_t leftover_count;
   /** Every op of every chain (sorted by address), for membership. */
   void **members;
   size_t member_count;
@@ -57,6 +66,10 @@ typedef struct cais_slot_list {
 /** Walks `module` (pre-order) into `list`. */
 cais_status cais_slots_collect(MlirModule module, cais_slot_list *list,
                                cais_error *err);
+
+/** The leftover constant after the chain that ends at `end`, or a null
+ *  op (file comment). */
+MlirOperation cais_slots_leftover_after(MlirOperation end);
 
 /** True when `op` belongs to one of the list's chains. */
 bool cais_slots_is_member(const cais_slot_list *list, MlirOperation op);

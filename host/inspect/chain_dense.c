@@ -1,0 +1,48 @@
+/* chain_dense.c -- see chain_dense.h. */
+#include "inspect/chain_dense.h"
+
+#include <stdlib.h>
+
+#include "common/error.h"
+#include "common/float_formats.h"
+
+/* x rounded to the chain's float type, as a double. */
+static double in_type(const cais_chain *c, double x) {
+  return cais_float_bits_to_double(cais_double_to_float_bits(x, c->ftype), c->ftype);
+}
+
+uint32_t cais_chain_shift_scale(const cais_chain *c, double q) {
+  /* Products and sums of two f16 / bf16 / f32 values are exact in double,
+   * so rounding each to T is T's own arithmetic. */
+  double d = in_type(c, in_type(c, q) - in_type(c, c->offset1_value));
+  double y = in_type(c, d * c->scale_value);
+  return cais_double_to_float_bits(y + c->offset2_value, c->ftype);
+}
+
+uint32_t cais_chain_pruned_bits(const cais_chain *c) {
+  if (c->kind == CAIS_CHAIN_QUANTIZED && !c->values_first)
+    return cais_chain_shift_scale(c, 0.0);
+  return 0;
+}
+
+uint32_t cais_chain_kept_bits(const cais_chain *c, int64_t j) {
+  switch (c->kind) {
+    case CAIS_CHAIN_SPARSE: return (uint32_t)cais_chain_code(c, j);
+    case CAIS_CHAIN_QUANTIZED: return cais_chain_shift_scale(c, cais_const_double(&c->values, j));
+    case CAIS_CHAIN_PALETTIZED: return c->lut_bits[cais_chain_code(c, j) & 255];
+  }
+  return 0;
+}
+
+cais_status cais_chain_dense(const cais_chain *c, uint32_t **out, cais_error *err) {
+  *out = NULL;
+  uint32_t *d = malloc((size_t)(c->numel ? c->numel : 1) * sizeof *d);
+  if (!d)
+    return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
+                     "out of memory decoding %lld elements", (long long)c->numel);
+  uint32_t pruned = cais_chain_pruned_bits(c);
+  for (int64_t i = 0, j = 0; i < c->numel; i++)
+    d[i] = cais_chain_mask_bit(c, i) ? cais_chain_kept_bits(c, j++) : pruned;
+  *out = d;
+  return CAIS_OK;
+}
