@@ -13,7 +13,7 @@
  *   coreai.output(logits [1, K])
  *
  * Conv weights are [out, in, kh, kw] (output axis 0, input axis 1); biases
- * are [1, C, 1, 1] used by coreai.add (not eligible).  The depthwise weights
+ * are [1, C, 1, 1] used by a (broadcasting) add (not eligible).  The depthwise weights
  * have an input axis of size 1, an edge case for n:m pruning.
  */
 #include <math.h>
@@ -33,19 +33,29 @@ static gen_value conv(cn_ctx *c, gen_value x, const char *name, int64_t out, int
   int64_t in = x.type.dim[1], hw = x.type.dim[2];
   int64_t pad = k / 2;
   int64_t ohw = (hw + 2 * pad - k) / stride + 1;
-  char wname[128], bname[128], props[200];
+  char wname[128], bname[128];
   snprintf(wname, sizeof wname, "%s.weight", name);
   snprintf(bname, sizeof bname, "%s.bias", name);
   int64_t fan_in = in / groups * k * k;
   gen_value w = gen_plan_weight(p, wname, GEN_INIT_DENSE, 0.64 / sqrt((double)fan_in), 0, 4,
                                 (int64_t[]){out, in / groups, k, k});
-  snprintf(props, sizeof props,
-           "dilations = array<i64: 1, 1>, groups = %lld : i64, pad = array<i64: %lld, %lld, "
-           "%lld, %lld>, strides = array<i64: %lld, %lld>",
-           (long long)groups, (long long)pad, (long long)pad, (long long)pad, (long long)pad,
-           (long long)stride, (long long)stride);
+  /* As coreai-torch writes it: padding is its own coreai.pad (before/after per
+   * axis, N and C unpadded), and conv2d takes strides, dilations and groups as
+   * operands, not properties. */
+  if (pad) {
+    gen_value pads = gen_plan_int_vector(p, "ui32", 8, (int64_t[]){0, 0, 0, 0, pad, pad, pad, pad});
+    gen_value zero = gen_plan_float_splat(p, 0.0, 0, NULL);
+    gen_shape padded = GEN_SHAPE(c->dt, 1, in, hw + 2 * pad, hw + 2 * pad);
+    gen_value ops[3] = {x, pads, zero};
+    x = gen_plan_op(p, "coreai.pad", "padding_mode = #coreai.padding_mode<constant>", &padded,
+                    name, 3, ops);
+  }
+  gen_value strides = gen_plan_int_vector(p, "ui32", 2, (int64_t[]){stride, stride});
+  gen_value dilations = gen_plan_int_vector(p, "ui32", 2, (int64_t[]){1, 1});
+  gen_value ngroups = gen_plan_int_scalar(p, "ui32", groups);
   gen_shape ys = GEN_SHAPE(c->dt, 1, out, ohw, ohw);
-  gen_value y = gen_plan_op2(p, "coreai.conv2d", props, &ys, name, x, w);
+  gen_value cops[5] = {x, w, strides, dilations, ngroups};
+  gen_value y = gen_plan_op(p, "coreai.conv2d", NULL, &ys, name, 5, cops);
   gen_value b = gen_plan_weight(p, bname, GEN_INIT_BIAS, 0.01, 1, 4, (int64_t[]){1, out, 1, 1});
   y = gen_plan_op2(p, "coreai.add", NULL, &ys, name, y, b);
   if (relu) y = gen_plan_op1(p, "coreai.relu", NULL, &ys, name, y);
@@ -57,7 +67,7 @@ void gen_build_convnet(const gen_options *o, gen_plan *p) {
   int64_t R = o->image, K = o->classes;
   gen_shape in = GEN_SHAPE(c.dt, 1, 3, R, R);
   gen_shape out = GEN_SHAPE(c.dt, 1, K);
-  gen_value x = gen_plan_begin_graph(p, "main", &in, &out);
+  gen_value x = gen_plan_begin_graph(p, "main", &in, "image", &out, "logits");
   gen_value axes_hw = gen_plan_int_vector(p, "si32", 2, (int64_t[]){2, 3});
 
   int64_t ch = o->width;
@@ -77,8 +87,12 @@ void gen_build_convnet(const gen_options *o, gen_plan *p) {
     ch = ci;
   }
 
+  /* The real reduce_mean keeps the reduced axes (size 1): reshape them away. */
+  gen_shape kept = GEN_SHAPE(c.dt, 1, ch, 1, 1);
   gen_shape pooled = GEN_SHAPE(c.dt, 1, ch);
-  x = gen_plan_op2(p, "coreai.reduce_mean", "keep_dims = false", &pooled, "pool", x, axes_hw);
+  x = gen_plan_op2(p, "coreai.reduce_mean", NULL, &kept, "pool", x, axes_hw);
+  gen_value flat = gen_plan_int_vector(p, "ui32", 2, (int64_t[]){1, ch});
+  x = gen_plan_op2(p, "coreai.reshape", NULL, &pooled, "pool", x, flat);
   gen_value w = gen_plan_weight(p, "fc.weight", GEN_INIT_DENSE, 0.64 / sqrt((double)ch), 1, 2,
                                 (int64_t[]){ch, K});
   x = gen_plan_op2(p, "coreai.batch_matmul", NULL, &out, "fc", x, w);

@@ -94,14 +94,16 @@ static void constant_tail(gen_plan *p, const gen_shape *s) {
 }
 
 gen_value gen_plan_begin_graph(gen_plan *p, const char *sym_name,
-                               const gen_shape *input,
-                               const gen_shape *output) {
+                               const gen_shape *input, const char *input_name,
+                               const gen_shape *output, const char *output_name) {
   gen_text *t = &p->text;
-  gen_text_append(t, "module {\n  \"coreai.graph\"() <{function_type = (");
+  gen_text_appendf(t, "module {\n  \"coreai.graph\"() <{arg_attrs = [{coreai.name = \"%s\"}], "
+                      "function_type = (", input_name);
   gen_text_type(t, input);
   gen_text_append(t, ") -> (");
   gen_text_type(t, output);
-  gen_text_appendf(t, "), sym_name = \"%s\"}> ({\n  ^bb0(%%arg0: ", sym_name);
+  gen_text_appendf(t, "), param_decls = #param.decl.array<[]>, res_attrs = [{coreai.name = "
+                      "\"%s\"}], sym_name = \"%s\"}> ({\n  ^bb0(%%arg0: ", output_name, sym_name);
   gen_text_type(t, input);
   gen_text_append(t, "):\n");
   gen_value a;
@@ -228,6 +230,16 @@ gen_value gen_plan_int_iota(gen_plan *p, const char *elem, const gen_shape *s_in
   return v;
 }
 
+gen_value gen_plan_int_scalar(gen_plan *p, const char *elem, int64_t x) {
+  gen_shape s = gen_shape_make(elem, 0, NULL);
+  gen_value v = new_result(p, &s);
+  constant_head(p);
+  gen_text_appendf(&p->text, "dense<%lld>", (long long)x);
+  constant_tail(p, &s);
+  end_line(p, NULL);
+  return v;
+}
+
 gen_value gen_plan_float_splat(gen_plan *p, double x, int rank,
                                const int64_t *dims) {
   gen_shape s;
@@ -243,12 +255,24 @@ gen_value gen_plan_float_splat(gen_plan *p, double x, int rank,
   return v;
 }
 
+static int same_shape(const gen_shape *a, const gen_shape *b) {
+  if (a->rank != b->rank) return 0;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dim[i] != b->dim[i]) return 0;
+  return 1;
+}
+
 gen_value gen_plan_op(gen_plan *p, const char *opname, const char *props,
                       const gen_shape *result, const char *loc, int nops,
                       const gen_value *ops) {
   gen_text *t = &p->text;
   gen_value v = new_result(p, result);
-  gen_text_appendf(t, "\"%s\"(", opname);
+  if (nops == 2 && !same_shape(&ops[0].type, &ops[1].type) &&
+      (!strcmp(opname, "coreai.add") || !strcmp(opname, "coreai.sub") ||
+       !strcmp(opname, "coreai.mul")))
+    gen_text_appendf(t, "\"coreai.decomposable.broadcasting_%s\"(", opname + strlen("coreai."));
+  else
+    gen_text_appendf(t, "\"%s\"(", opname);
   for (int i = 0; i < nops; i++) {
     if (i) gen_text_append(t, ", ");
     append_value(t, ops[i]);

@@ -97,10 +97,12 @@ int64_t gen_shape_numel(const gen_shape *s);
 void gen_text_type(gen_text *t, const gen_shape *s);
 
 /** Opens `module { "coreai.graph"() <{...}> ({ ^bb0(%arg0: T):` with
- *  function_type (input) -> (output_type).  Returns %arg0. */
+ *  function_type (input) -> (output_type), the argument and result named
+ *  (`coreai.name`: the Core AI runtime's input / output keys) and no
+ *  parameters (`param_decls`, which the real dialect requires).  Returns %arg0. */
 gen_value gen_plan_begin_graph(gen_plan *p, const char *sym_name,
-                               const gen_shape *input,
-                               const gen_shape *output);
+                               const gen_shape *input, const char *input_name,
+                               const gen_shape *output, const char *output_name);
 /** Emits `"coreai.output"(v)` and closes the graph and the module. */
 void gen_plan_end_graph(gen_plan *p, gen_value out);
 
@@ -117,13 +119,18 @@ gen_value gen_plan_int_vector(gen_plan *p, const char *elem, int n,
 /** An inline integer constant of any shape whose row-major values are
  *  0, 1, 2, ... (position ids). */
 gen_value gen_plan_int_iota(gen_plan *p, const char *elem, const gen_shape *s);
+/** An integer scalar constant: dense<v> : tensor<ELEM> (softmax's axis, conv groups). */
+gen_value gen_plan_int_scalar(gen_plan *p, const char *elem, int64_t v);
 /** A float splat constant of the plan's dtype: dense<v> : tensor<dims>. */
 gen_value gen_plan_float_splat(gen_plan *p, double v, int rank,
                                const int64_t *dims);
 
 /** A generic-form op with one result of type `result`, operands `ops`,
  *  properties `props` (the text inside <{...}>, or NULL) and location
- *  `loc` (a name, or NULL for the parser's file:line:col). */
+ *  `loc` (a name, or NULL for the parser's file:line:col).
+ *  "coreai.add" / "coreai.sub" / "coreai.mul" on operands of different shapes
+ *  are written as their "coreai.decomposable.broadcasting_*" forms: the real
+ *  dialect's plain elementwise ops require equal shapes. */
 gen_value gen_plan_op(gen_plan *p, const char *opname, const char *props,
                       const gen_shape *result, const char *loc, int nops,
                       const gen_value *ops);

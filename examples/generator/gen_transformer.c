@@ -4,7 +4,7 @@
  *   %arg0 : tensor<1xSxsi32>                      token ids
  *   embed_tokens.weight [V, H]  --gather_nd-->    [1, S, H]
  *   embed_positions.weight [S, H] --gather_nd (position-id constant)--> + above
- *   causal_mask [1, 1, S, S]                      (float, used by coreai.add)
+ *   causal_mask [1, 1, S, S]                      (float, used by a broadcasting add)
  *   L x block:
  *     attn_norm (reduce_mean/sub/mul/rsqrt, weight & bias [H] via mul/add)
  *     q/k/v/o_proj.weight [H, H] (PyTorch [out, in]) --transpose [1,0]-->
@@ -34,7 +34,7 @@ typedef struct {
   gen_plan *p;
   const char *dt;
   int64_t S, H, F, V, NH, HD;
-  gen_value perm2, perm_heads, perm_keys, axes_last;
+  gen_value perm2, perm_heads, perm_keys, axes_last, axis_last;
   gen_value shape_heads, shape_seq, shape_rows;
   gen_value eps, attn_scale, mask;
 } tf_ctx;
@@ -53,11 +53,11 @@ static gen_value layer_norm(tf_ctx *c, gen_value x, const char *prefix) {
   snprintf(wname, sizeof wname, "%s.weight", prefix);
   snprintf(bname, sizeof bname, "%s.bias", prefix);
   gen_shape stat = with_last(x.type, 1);
-  gen_value mean = gen_plan_op2(p, "coreai.reduce_mean", "keep_dims = true", &stat,
+  gen_value mean = gen_plan_op2(p, "coreai.reduce_mean", NULL, &stat,
                                 prefix, x, c->axes_last);
   gen_value d = gen_plan_op2(p, "coreai.sub", NULL, &x.type, prefix, x, mean);
   gen_value d2 = gen_plan_op2(p, "coreai.mul", NULL, &x.type, prefix, d, d);
-  gen_value var = gen_plan_op2(p, "coreai.reduce_mean", "keep_dims = true", &stat,
+  gen_value var = gen_plan_op2(p, "coreai.reduce_mean", NULL, &stat,
                                prefix, d2, c->axes_last);
   gen_value ve = gen_plan_op2(p, "coreai.add", NULL, &stat, prefix, var, c->eps);
   gen_value r = gen_plan_op1(p, "coreai.rsqrt", NULL, &stat, prefix, ve);
@@ -120,7 +120,7 @@ static gen_value attention(tf_ctx *c, gen_value x, int layer) {
   gen_value s = gen_plan_op2(p, BMM, NULL, &scores, at, qv, kv);
   s = gen_plan_op2(p, "coreai.mul", NULL, &scores, at, s, c->attn_scale);
   s = gen_plan_op2(p, "coreai.add", NULL, &scores, at, s, c->mask);
-  s = gen_plan_op1(p, "coreai.softmax", "axis = -1 : si64", &scores, at, s);
+  s = gen_plan_op2(p, "coreai.softmax", NULL, &scores, at, s, c->axis_last);
   gen_value ctx = gen_plan_op2(p, BMM, NULL, &heads, at, s, vv);
   ctx = gen_plan_op2(p, "coreai.transpose", NULL, &split, at, ctx, c->perm_heads);
   gen_shape merged = GEN_SHAPE(c->dt, 1, S, H);
@@ -165,17 +165,18 @@ void gen_build_transformer(const gen_options *o, gen_plan *p) {
 
   gen_shape in = GEN_SHAPE("si32", 1, c.S);
   gen_shape out = GEN_SHAPE(c.dt, 1, c.S, c.V);
-  gen_value ids = gen_plan_begin_graph(p, "main", &in, &out);
+  gen_value ids = gen_plan_begin_graph(p, "main", &in, "input_ids", &out, "logits");
 
   /* Shared small constants, hoisted to the top as exporters do. */
   c.perm2 = gen_plan_int_vector(p, "ui32", 2, (int64_t[]){1, 0});
   c.perm_heads = gen_plan_int_vector(p, "ui32", 4, (int64_t[]){0, 2, 1, 3});
   c.perm_keys = gen_plan_int_vector(p, "ui32", 4, (int64_t[]){0, 2, 3, 1});
   c.axes_last = gen_plan_int_vector(p, "si32", 1, (int64_t[]){-1});
-  gen_value shape_ids = gen_plan_int_vector(p, "si64", 3, (int64_t[]){1, c.S, 1});
-  c.shape_heads = gen_plan_int_vector(p, "si64", 4, (int64_t[]){1, c.S, c.NH, c.HD});
-  c.shape_seq = gen_plan_int_vector(p, "si64", 3, (int64_t[]){1, c.S, c.H});
-  c.shape_rows = gen_plan_int_vector(p, "si64", 2, (int64_t[]){c.S, c.H});
+  c.axis_last = gen_plan_int_scalar(p, "si32", -1);
+  gen_value shape_ids = gen_plan_int_vector(p, "ui32", 3, (int64_t[]){1, c.S, 1});
+  c.shape_heads = gen_plan_int_vector(p, "ui32", 4, (int64_t[]){1, c.S, c.NH, c.HD});
+  c.shape_seq = gen_plan_int_vector(p, "ui32", 3, (int64_t[]){1, c.S, c.H});
+  c.shape_rows = gen_plan_int_vector(p, "ui32", 2, (int64_t[]){c.S, c.H});
   int64_t one = 1;
   c.eps = gen_plan_float_splat(p, 1e-5, 1, &one);
   c.attn_scale = gen_plan_float_splat(p, 1.0 / sqrt((double)c.HD), 1, &one);

@@ -20,6 +20,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/IR.h"
 #include "mlir-c/Support.h"
+#include "read_ir/mlir_capi_ext.h"
 
 #define PROG "cais-gen-program"
 
@@ -98,7 +99,9 @@ static FILE *open_temp(const char *path, char **tmp) {
 
 static void write_op(MlirOperation op, const gen_options *o, sink *k) {
   if (o->format == GEN_FORMAT_BYTECODE) {
-    mlirOperationWriteBytecode(op, sink_write, k);
+    /* Op values as attributes, not properties: Core AI's MLIR 22 misreads MLIR
+     * 19's properties encoding (the library's own bytecode writer does the same). */
+    caisMlirOperationWriteBytecodeAsAttributes(op, sink_write, k);
     return;
   }
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();

@@ -1,5 +1,5 @@
 module {
-  "coreai.graph"() <{function_type = (tensor<3x1xsi32>) -> tensor<3x4xf16>, sym_name = "main"}> ({
+  "coreai.graph"() <{function_type = (tensor<3x1xsi32>) -> tensor<3x4xf16>, param_decls = #param.decl.array<[]>, sym_name = "main"}> ({
   ^bb0(%arg0: tensor<3x1xsi32>):
     %e = "coreai.constant"() <{value = dense_resource<embed> : tensor<16x4xf16>}> : () -> tensor<16x4xf16> loc("embed.weight")
     %i = "coreai.constant"() <{value = dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]> : tensor<10xsi32>}> : () -> tensor<10xsi32>
