@@ -141,7 +141,11 @@ def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
         return rc
     with open(out19, "rb") as f:
         data = f.read()
-    module = core.ir.Module.parse(data, context=conv.module.context)
+    try:
+        module = core.ir.Module.parse(data, context=conv.module.context)
+    except Exception as exc:  # MLIRError derives from Exception only
+        raise formats.FormatError(f"{src}: Core AI cannot read the compressed program: "
+                                  f"{' '.join(str(exc).split())}") from exc
     del data
     locations.restore(module, conv.lmap, core)
     program_files.save(module, target, out_kind, _is_custom_syntax(src, kinds[0]), core)

@@ -47,8 +47,8 @@ def load(path: str, kind: str, core: Any) -> Any:
         if kind in (formats.CORE_TEXT, formats.C_TEXT):
             data = data.decode("utf-8")
         return core.ir.Module.parse(data, context=context)
-    except (RuntimeError, ValueError, UnicodeDecodeError) as exc:
-        text = str(exc).strip().replace("\n", " ")
+    except Exception as exc:  # MLIRError derives from Exception only
+        text = " ".join(str(exc).split())
         raise formats.FormatError(f"{path}: Core AI cannot read it: {text}") from exc
 
 
