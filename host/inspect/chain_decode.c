@@ -283,15 +283,17 @@ static cais_status decode_values_first(cais_chain *c, MlirType f, cais_error *er
   c->kind = CAIS_CHAIN_QUANTIZED;
   c->values_first = true;
   MlirType vt = mlirValueGetType(mlirOperationGetResult(o->shift, 0));
-  if (!mlirTypeIsARankedTensor(vt) || mlirShapedTypeGetRank(vt) != 1 ||
+  int64_t nq = mlirShapedTypeGetRank(qt) == 1 ? mlirShapedTypeGetDimSize(qt, 0) : -1;
+  if (nq < 0 || !mlirTypeIsARankedTensor(vt) || mlirShapedTypeGetRank(vt) != 1 ||
       !mlirTypeEqual(mlirShapedTypeGetElementType(vt), f) ||
-      mlirShapedTypeGetDimSize(vt, 0) != c->nnz) {
-    char s[160];
+      mlirShapedTypeGetDimSize(vt, 0) != nq) {
+    char s[160], q[160];
     cais_print_type(vt, s, sizeof s);
+    cais_print_type(qt, q, sizeof q);
     return cais_fail(err, CAIS_ERROR_INVALID_INPUT,
-                     "blockwise_shift_scale returns %s, expected a 1-D tensor of %lld "
-                     "elements of the weight's type",
-                     s, (long long)c->nnz);
+                     "blockwise_shift_scale maps %s to %s, expected a 1-D tensor of "
+                     "as many elements of the weight's type",
+                     q, s);
   }
   return read_shift_operands(c, qelem, f, 1, err);
 }
@@ -399,11 +401,16 @@ cais_status cais_chain_decode(MlirOperation to_dense, cais_chain *c, cais_error 
   if ((st = expect_shape(&c->mask, "mask", c->rank, c->shape, err))) return st;
   c->nnz = popcount_mask(&c->mask);
   c->payload_bytes = c->mask.payload_bytes;
-  /* The sparse type must be the real dialect's, with the mask's count of
-   * non-zeros (the dialect's verifier does not check that count). */
+  /* The sparse type must be the real dialect's, with the number of values
+   * as numNonZero (the dialect's verifier does not check it; that count
+   * against the mask's popcount is checked last, with its own message). */
   MlirType sparse = mlirValueGetType(mlirOperationGetResult(o->build, 0));
+  MlirType vals_type = mlirValueGetType(mlirOperationGetOperand(o->build, 0));
+  int64_t nvals = mlirTypeIsARankedTensor(vals_type) && mlirShapedTypeGetRank(vals_type) == 1
+                      ? mlirShapedTypeGetDimSize(vals_type, 0)
+                      : c->nnz;
   MlirType want = cais_sparse_tensor_type(mlirTypeGetContext(dense), c->rank,
-                                          c->shape, elem, c->nnz);
+                                          c->shape, elem, nvals);
   if (!mlirTypeEqual(sparse, want)) {
     char have_s[600], want_s[600];
     cais_print_type(sparse, have_s, sizeof have_s);

@@ -112,20 +112,51 @@ static void test_popcount_mismatch_is_an_error(void **state) {
   assert_non_null(strstr(err.message, "65 bits set but there are 64 values"));
 }
 
+/* `text` with every occurrence of `from` replaced by `to` (malloc'd); NULL
+ * when `from` does not occur `count` times. */
+static char *replace_n(const char *text, const char *from, const char *to, int count) {
+  char *cur = strdup(text);
+  for (int i = 0; i < count; i++) {
+    char *next = tv_replace(cur, from, to);
+    free(cur);
+    if (!next) return NULL;
+    cur = next;
+  }
+  if (strstr(cur, from)) {
+    free(cur);
+    return NULL;
+  }
+  return cur;
+}
+
+/* The build's result type must be the real dialect's sparse type for the
+ * mask's shape, the values' element type and count, with posWidth and
+ * crdWidth 1: each wrong field (in both the build's result and the
+ * to_dense operand) is an error naming the expected type. */
 static void test_wrong_sparse_type_is_an_error(void **state) {
   (void)state;
-  cais_error err;
+  static const char *const wrong[][2] = {
+      {"tensor<8x16xf16, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 64",
+       "tensor<16x8xf16, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 64"},
+      {"tensor<8x16xf16, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 64",
+       "tensor<8x16xf32, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 64"},
+      {"numNonZero = 64, posWidth = 1, crdWidth = 1", "numNonZero = 63, posWidth = 1, crdWidth = 1"},
+      {"numNonZero = 64, posWidth = 1, crdWidth = 1", "numNonZero = 64, posWidth = 2, crdWidth = 1"},
+      {"numNonZero = 64, posWidth = 1, crdWidth = 1", "numNonZero = 64, posWidth = 1, crdWidth = 8"},
+  };
   char *text = tv_read_example("linear_f16.sparse50.mlir");
-  /* The build's result type names another shape (both occurrences). */
-  char *a = tv_replace(text, "-> !coreai.sparse_with_bitmask<tensor<8x16xf16>>",
-                       "-> !coreai.sparse_with_bitmask<tensor<16x8xf16>>");
-  char *b = tv_replace(a, "(!coreai.sparse_with_bitmask<tensor<8x16xf16>>)",
-                       "(!coreai.sparse_with_bitmask<tensor<16x8xf16>>)");
-  assert_int_equal(tv_inspect(b, NULL, &err), CAIS_ERROR_INVALID_INPUT);
-  assert_non_null(strstr(err.message, "build_sparse_with_bitmask returns"));
+  for (size_t k = 0; k < sizeof wrong / sizeof *wrong; k++) {
+    cais_error err;
+    char *edited = replace_n(text, wrong[k][0], wrong[k][1], 2);
+    assert_non_null(edited);
+    assert_int_equal(tv_inspect(edited, NULL, &err), CAIS_ERROR_INVALID_INPUT);
+    if (!strstr(err.message, "build_sparse_with_bitmask returns") ||
+        !strstr(err.message, "expected tensor<8x16xf16, #coreai.sparse_tensor_encoding<"
+                             "bitmask, numNonZero = 64, posWidth = 1, crdWidth = 1>>"))
+      fail_msg("case %zu: %s", k, err.message);
+    free(edited);
+  }
   free(text);
-  free(a);
-  free(b);
 }
 
 static void test_quantized_without_shift_scale_is_an_error(void **state) {
@@ -148,15 +179,15 @@ static void test_dense_list_chain(void **state) {
   (void)state;
   const char *text =
       "module {\n"
-      "  \"coreai.graph\"() <{sym_name = \"main\"}> ({\n"
+      "  \"coreai.graph\"() <{param_decls = #param.decl.array<[]>, sym_name = \"main\"}> ({\n"
       "  ^bb0(%i: tensor<2x1xsi32>):\n"
       "    %m = \"coreai.constant\"() <{value = dense<[[1, 0, 1, 1, 0], [0, 1, 0, 0, 1]]> : tensor<2x5xui1>}> : () -> tensor<2x5xui1> loc(\"w\")\n"
       "    %x = \"coreai.constant\"() <{value = dense<[0, 3, 1, 2, 3]> : tensor<5xui2>}> : () -> tensor<5xui2> loc(\"w\")\n"
       "    %l = \"coreai.constant\"() <{value = dense<[[[-1.0], [0.0], [0.5], [2.0]]]> : tensor<1x4x1xf32>}> : () -> tensor<1x4x1xf32> loc(\"w\")\n"
       "    %a = \"coreai.constant\"() <{value = dense<0> : tensor<si16>}> : () -> tensor<si16> loc(\"w\")\n"
       "    %v = \"coreai.lut_to_dense\"(%x, %l, %a) : (tensor<5xui2>, tensor<1x4x1xf32>, tensor<si16>) -> tensor<5xf32> loc(\"w\")\n"
-      "    %s = \"coreai.build_sparse_with_bitmask\"(%v, %m) : (tensor<5xf32>, tensor<2x5xui1>) -> !coreai.sparse_with_bitmask<tensor<2x5xf32>> loc(\"w\")\n"
-      "    %d = \"coreai.sparse_with_bitmask_to_dense\"(%s) : (!coreai.sparse_with_bitmask<tensor<2x5xf32>>) -> tensor<2x5xf32> loc(\"w\")\n"
+      "    %s = \"coreai.build_sparse_with_bitmask\"(%v, %m) : (tensor<5xf32>, tensor<2x5xui1>) -> tensor<2x5xf32, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 5, posWidth = 1, crdWidth = 1>> loc(\"w\")\n"
+      "    %d = \"coreai.sparse_with_bitmask_to_dense\"(%s) : (tensor<2x5xf32, #coreai.sparse_tensor_encoding<bitmask, numNonZero = 5, posWidth = 1, crdWidth = 1>>) -> tensor<2x5xf32> loc(\"w\")\n"
       "    %r = \"coreai.gather_nd\"(%d, %i) : (tensor<2x5xf32>, tensor<2x1xsi32>) -> tensor<2x5xf32>\n"
       "    \"coreai.output\"(%r) : (tensor<2x5xf32>) -> ()\n"
       "  }) : () -> ()\n"

@@ -308,7 +308,8 @@ static char *tiny_original(const float w[NUMEL]) {
   return b.data;
 }
 
-typedef enum { J_NONE, J_INT8, J_UINT8, J_FP8, J_PAL2 } tiny_joint;
+/* J_UINT8_UP: upstream's uint8 chain, which dequantizes the dense tensor. */
+typedef enum { J_NONE, J_INT8, J_UINT8, J_UINT8_UP, J_FP8, J_PAL2 } tiny_joint;
 
 /* The LUT of the palettized tiny chains: ascending, with a tie at 4.0
  * between entries 2 and 3. */
@@ -335,7 +336,9 @@ static char *tiny_chain(const float w[NUMEL], const int mask[NUMEL], tiny_joint 
     }
   double d = joint == J_FP8 ? 2.0 * 448.0 : 254.0;
   double scale = cais_f32_bits_to_double(cais_double_to_f32_bits((2.0 * a + 1e-6) / d));
-  const char *qtype = joint == J_INT8 ? "si8" : joint == J_UINT8 ? "ui8" : "f8E4M3FN";
+  const char *qtype = joint == J_INT8                        ? "si8"
+                      : joint == J_UINT8 || joint == J_UINT8_UP ? "ui8"
+                                                                : "f8E4M3FN";
 
   tv_buf b = {0};
   tv_printf(&b, "%s", kHead);
@@ -365,7 +368,10 @@ static char *tiny_chain(const float w[NUMEL], const int mask[NUMEL], tiny_joint 
     switch (joint) {
       case J_NONE: tv_printf(&b, "%s%s", sep, flt(x + delta, f)); break;
       case J_INT8: tv_printf(&b, "%s%d", sep, (int)nearbyint(x / scale) + delta); break;
-      case J_UINT8: tv_printf(&b, "%s%d", sep, (int)nearbyint(x / scale) + 127 + delta); break;
+      case J_UINT8:
+      case J_UINT8_UP:
+        tv_printf(&b, "%s%d", sep, (int)nearbyint(x / scale) + 127 + delta);
+        break;
       case J_FP8: {
         uint8_t q = (uint8_t)(cais_double_to_fp8(x / scale, CAIS_FP8_E4M3FN) + delta);
         tv_printf(&b, "%s%s", sep, flt(cais_fp8_to_double(q, CAIS_FP8_E4M3FN), f));
@@ -404,27 +410,50 @@ static char *tiny_chain(const float w[NUMEL], const int mask[NUMEL], tiny_joint 
       b.cap = b.len + 1;
     }
   }
-  tv_printf(&b,
-            "    %%s = \"coreai.build_sparse_with_bitmask\"(%%v, %%m) : (tensor<%dx%s>, "
-            "tensor<4x8xui1>) -> !coreai.sparse_with_bitmask<tensor<4x8x%s>> loc(\"tiny.weight\")\n",
-            nnz, vtype, vtype);
-  bool quant = joint == J_INT8 || joint == J_UINT8 || joint == J_FP8;
-  tv_printf(&b,
-            "    %%%s = \"coreai.sparse_with_bitmask_to_dense\"(%%s) : "
-            "(!coreai.sparse_with_bitmask<tensor<4x8x%s>>) -> tensor<4x8x%s> loc(\"tiny.weight\")\n",
-            quant ? "dq" : "w", vtype, vtype);
+  /* Quantized: the uint8 chain dequantizes the values before the sparse
+   * tensor (spec section 5), with [1]-shaped splats; int8, fp8 and
+   * upstream's uint8 (J_UINT8_UP) dequantize the dense tensor with
+   * [1, 1] splats. */
+  bool quant = joint == J_INT8 || joint == J_UINT8 || joint == J_UINT8_UP || joint == J_FP8;
+  bool values_first = joint == J_UINT8;
+  const char *ps = values_first ? "1" : "1x1"; /* splat shape */
   if (quant) {
     tv_printf(&b,
-              "    %%sc = \"coreai.constant\"() <{value = dense<%.9e> : tensor<1x1xf32>}> : () -> "
-              "tensor<1x1xf32> loc(\"tiny.weight\")\n",
-              scale);
+              "    %%sc = \"coreai.constant\"() <{value = dense<%.9e> : tensor<%sxf32>}> : () -> "
+              "tensor<%sxf32> loc(\"tiny.weight\")\n",
+              scale, ps, ps);
     tv_printf(&b,
-              "    %%o1 = \"coreai.constant\"() <{value = dense<%s> : tensor<1x1x%s>}> : () -> "
-              "tensor<1x1x%s> loc(\"tiny.weight\")\n",
-              joint == J_UINT8 ? "127" : joint == J_FP8 ? "0.0" : "0", qtype, qtype);
+              "    %%o1 = \"coreai.constant\"() <{value = dense<%s> : tensor<%sx%s>}> : () -> "
+              "tensor<%sx%s> loc(\"tiny.weight\")\n",
+              joint == J_UINT8 || joint == J_UINT8_UP ? "127" : joint == J_FP8 ? "0.0" : "0",
+              ps, qtype, ps, qtype);
     tv_printf(&b,
-              "    %%o2 = \"coreai.constant\"() <{value = dense<0.0> : tensor<1x1xf32>}> : () -> "
-              "tensor<1x1xf32> loc(\"tiny.weight\")\n");
+              "    %%o2 = \"coreai.constant\"() <{value = dense<0.0> : tensor<%sxf32>}> : () -> "
+              "tensor<%sxf32> loc(\"tiny.weight\")\n",
+              ps, ps);
+  }
+  if (values_first) {
+    tv_printf(&b,
+              "    %%vf = \"coreai.blockwise_shift_scale\"(%%v, %%sc, %%o1, %%o2) : "
+              "(tensor<%dxui8>, tensor<1xf32>, tensor<1xui8>, tensor<1xf32>) -> "
+              "tensor<%dxf32> loc(\"tiny.weight\")\n",
+              nnz, nnz);
+  }
+  const char *selem = quant && !values_first ? vtype : "f32";
+  char stype[160];
+  snprintf(stype, sizeof stype,
+           "tensor<4x8x%s, #coreai.sparse_tensor_encoding<bitmask, numNonZero = %d, "
+           "posWidth = 1, crdWidth = 1>>",
+           selem, nnz);
+  tv_printf(&b,
+            "    %%s = \"coreai.build_sparse_with_bitmask\"(%%%s, %%m) : (tensor<%dx%s>, "
+            "tensor<4x8xui1>) -> %s loc(\"tiny.weight\")\n",
+            values_first ? "vf" : "v", nnz, selem, stype);
+  tv_printf(&b,
+            "    %%%s = \"coreai.sparse_with_bitmask_to_dense\"(%%s) : "
+            "(%s) -> tensor<4x8x%s> loc(\"tiny.weight\")\n",
+            quant && !values_first ? "dq" : "w", stype, selem);
+  if (quant && !values_first) {
     tv_printf(&b,
               "    %%w = \"coreai.blockwise_shift_scale\"(%%dq, %%sc, %%o1, %%o2) : "
               "(tensor<4x8x%s>, tensor<1x1xf32>, tensor<1x1x%s>, tensor<1x1xf32>) -> "
@@ -763,6 +792,31 @@ static void test_tiny_quantized(void **state) {
   assert_true(top >= 0 && w[top_i] < 0); /* -127 - 1 still parses as si8 */
   expect_violation(tiny_verify(w, tiny_chain(w, mask, J_INT8, top, -1), &o, &out), out,
                    "out of range");
+
+  /* Upstream's uint8 order: the same codes, dequantized after the dense
+   * tensor, decode every pruned element to -127 * scale (scale = (2 * 8 +
+   * 1e-6) / 254 in f32): a violation naming that value, and an error
+   * statistic that counts it. */
+  o.quantize_dtype = CAIS_QUANTIZE_UINT8;
+  double scale = cais_f32_bits_to_double(cais_double_to_f32_bits((2.0 * 8.0 + 1e-6) / 254.0));
+  char want[160];
+  snprintf(want, sizeof want, "16 pruned element(s) decode to %.9g, not 0",
+           cais_f32_bits_to_double(cais_double_to_f32_bits(-127.0 * scale)));
+  cais_verify_summary sum;
+  char *orig = tiny_original(w);
+  char *up = tiny_chain(w, mask, J_UINT8_UP, -1, 0);
+  assert_int_equal(tv_verify(orig, up, &o, &sum, &out), CAIS_OK);
+  if (sum.violations != 1 || !strstr(out, want)) fail_msg("expected '%s' in:\n%s", want, out);
+  /* The pruned 16 of 32 are each off by about |-127 * scale| = 8: the
+   * relative error exceeds 1, against < 0.5 for the same codes in order. */
+  assert_true(sum.worst_relative_error > 1.0);
+  free(up);
+  up = tiny_chain(w, mask, J_UINT8, -1, 0);
+  assert_int_equal(tv_verify(orig, up, &o, &sum, &out), CAIS_OK);
+  assert_true(sum.worst_relative_error < 0.5);
+  free(up);
+  free(orig);
+  free(out);
 }
 
 static void test_tiny_palettized(void **state) {
