@@ -12,10 +12,12 @@ static double in_type(const cais_chain *c, double x) {
 }
 
 uint32_t cais_chain_shift_scale(const cais_chain *c, double q) {
-  /* Products and sums of two f16 / bf16 / f32 values are exact in double,
-   * so rounding each to T is T's own arithmetic. */
-  double d = in_type(c, in_type(c, q) - in_type(c, c->offset1_value));
-  double y = in_type(c, d * c->scale_value);
+  /* Products and differences of two f16 / bf16 / f32 values are exact in
+   * double, so rounding each to T is T's own arithmetic.  q and offset1
+   * (8-bit integers or FP8) are exact in every T. */
+  double a = in_type(c, q * c->scale_value);
+  double b = in_type(c, c->offset1_value * c->scale_value);
+  double y = in_type(c, a - b);
   return cais_double_to_float_bits(y + c->offset2_value, c->ftype);
 }
 

@@ -11,13 +11,15 @@
  *   dense first:  S(mask_i ? q[j] : 0)                    (int8, fp8,
  *                                                          upstream's uint8)
  * with S the blockwise_shift_scale op, (data - offset1) * scale + offset2,
- * evaluated in the weight's float type T with the stored operands: data and
- * offset1 converted to T, then each of the three operations rounded to T
- * (round to nearest, ties to even).  For every chain either tool writes,
- * offset2 is 0 and the first two operations are exact, so this is also
- * RNE_T(q - offset1) * scale computed in any wider type and rounded once.
- * The pruned elements of a dense-first chain decode to S(0), which is not 0
- * when offset1 is not (upstream's uint8: -127 * scale).
+ * evaluated as the Core AI CPU runtime evaluates it (found on the runtime by
+ * tests/coreai/test_conformance.py: bit-equal outputs in every cell):
+ *   S(q) = RNE_T(RNE_T(RNE_T(q * scale) - RNE_T(offset1 * scale)) + offset2)
+ * in the weight's float type T with the stored operands -- each product
+ * rounded to T, not (q - offset1) * scale.  The two agree when offset1 is 0
+ * (int8, fp8); for our uint8 (offset1 = 127) they differ by an ulp at some
+ * codes.  The pruned elements of a dense-first chain decode to S(0) =
+ * -RNE_T(offset1 * scale), which is not 0 when offset1 is not (upstream's
+ * uint8).
  */
 #ifndef CAIS_INSPECT_CHAIN_DENSE_H
 #define CAIS_INSPECT_CHAIN_DENSE_H
