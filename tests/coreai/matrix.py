@@ -37,9 +37,12 @@ class Cell:
         self.bytecode = index % 4 == 0
         self.id = f"{program}-{dtype}-{mode}-{joint}" + ("-bc" if self.bytecode else "")
 
+    def compression(self):
+        """The options that say what to compute (also what --verify checks against)."""
+        return MODES[self.mode] + JOINTS[self.joint]
+
     def options(self):
-        emit = ["--emit", "bytecode"] if self.bytecode else []
-        return MODES[self.mode] + JOINTS[self.joint] + emit
+        return self.compression() + (["--emit", "bytecode"] if self.bytecode else [])
 
 
 CELLS = [Cell(i, *c) for i, c in
