@@ -70,11 +70,63 @@ def _write_file_atomically(target: str, write: Any) -> None:
         raise
 
 
+def _package_safe(loc: Any, ir: Any) -> Any:
+    """A location aicode serialization accepts: it refuses name and call-site
+    locations, so ``loc("n"(child))`` becomes ``loc(fused<"n">[child])`` and a
+    call site the fusion of callee and caller."""
+    if loc.is_a_name():
+        return ir.Location.fused([_package_safe(loc.child_loc, ir)],
+                                 metadata=ir.StringAttr.get(loc.name_str))
+    if loc.is_a_callsite():
+        return ir.Location.fused([_package_safe(loc.callee, ir), _package_safe(loc.caller, ir)])
+    if loc.is_a_fused():
+        parts = list(loc.locations)
+        safe = [_package_safe(p, ir) for p in parts]
+        if any(a != b for a, b in zip(parts, safe)):
+            return ir.Location.fused(safe)
+    return loc
+
+
+def make_package_safe(module: Any, core: Any) -> int:
+    """Rewrite the locations a package cannot hold (see ``_package_safe``).
+
+    Parameters
+    ----------
+    module : ir.Module
+        Changed in place.
+    core : types.SimpleNamespace
+        ``caisparse._coreai.require()``.
+
+    Returns
+    -------
+    int
+        How many ops and block arguments got a new location.
+    """
+    from caisparse import locations
+
+    ir = core.ir
+    changed = 0
+    with module.context:
+        ops = locations._all_ops(module, ir)  # noqa: SLF001
+        for op in ops:
+            safe = _package_safe(op.location, ir)
+            if safe != op.location:
+                core.set_op_location(op, safe)
+                changed += 1
+        for arg in locations._block_args(ops):  # noqa: SLF001
+            safe = _package_safe(arg.location, ir)
+            if safe != arg.location:
+                core.set_block_arg_location(arg, safe)
+                changed += 1
+    return changed
+
+
 def save_package(module: Any, target: str, core: Any) -> None:
     """Write ``module`` as a ``.aimodel`` package at ``target``, atomically.
 
-    The package is built in a temporary directory next to ``target`` and
-    renamed into place; an existing package is replaced only once the new one
+    Name and call-site locations, which aicode cannot hold, are rewritten
+    first (``make_package_safe``).  The package is built in a temporary
+    directory next to ``target`` and renamed into place; an existing package is replaced only once the new one
     is complete (so ``--in-place`` leaves it intact on failure).
 
     Parameters
@@ -86,6 +138,7 @@ def save_package(module: Any, target: str, core: Any) -> None:
     core : types.SimpleNamespace
         ``caisparse._coreai.require()``.
     """
+    make_package_safe(module, core)
     parent = os.path.dirname(os.path.abspath(target))
     work = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
     try:
@@ -126,6 +179,7 @@ def save(module: Any, target: str, kind: str, custom_syntax: bool, core: Any) ->
     if kind == formats.PACKAGE:
         save_package(module, target, core)
     elif kind == formats.AICODE_BYTECODE:
+        make_package_safe(module, core)
         program = core.AIProgram._from_mlir_module(module)  # noqa: SLF001
         _write_file_atomically(target, lambda p: program._save_bytecode(Path(p)))  # noqa: SLF001
     elif kind == "bytecode":

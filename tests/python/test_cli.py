@@ -213,3 +213,16 @@ def test_usage_errors_exit_2(package, tmp_path):
     proc = run_cli(["--frobnicate", package, "-o", tmp_path / "x"])
     assert proc.returncode == 2 and "--frobnicate" in proc.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_emit_aimodel_from_mlir19_text_with_name_locations(tmp_path):
+    """The project's own example (generic text, loc("name") locations, which
+    aicode cannot hold) becomes a package that loads, verifies and runs."""
+    src = Path(__file__).resolve().parents[2] / "examples" / "tiny_transformer.mlir"
+    assert 'loc("' in src.read_text()
+    out = tmp_path / "t.aimodel"
+    proc = run_cli(["--emit", "aimodel", src, "-o", out])
+    assert proc.returncode == 0, proc.stderr
+    asset = _load(out)
+    got = run_asset(asset, {"input_ids": np.zeros((1, 16), dtype=np.int32)})
+    assert all(np.all(np.isfinite(v)) for v in got.values())
