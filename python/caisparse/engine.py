@@ -7,7 +7,7 @@ import ctypes
 import logging
 import os
 import time
-from typing import Any, Callable
+from typing import Any
 
 from caisparse import _clib, _coreai, bridge, options
 from caisparse import report as report_mod
@@ -15,8 +15,6 @@ from caisparse._program import CProgram
 from caisparse.progress import ProgressBar
 
 logger = logging.getLogger("caisparse")
-
-ReportSink = "str | os.PathLike | Callable[[report_mod.Report], Any] | None"
 
 
 def parse_device(device: str) -> tuple[int, int, int]:

@@ -4,7 +4,6 @@ atomic (a temporary file or directory next to the target, then a rename)."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
