@@ -65,9 +65,3 @@ def dense(programs, workdir):
             cache[program, dtype] = Dense(programs, workdir, program, dtype)
         return cache[program, dtype]
     return get
-
-
-@pytest.fixture(scope="session")
-def cli_decodes(cli):
-    """Whether this CLI has `--decode` (being added in parallel; see the test that uses it)."""
-    return "--decode" in subprocess.run([cli, "--help"], capture_output=True, text=True).stdout

@@ -13,5 +13,6 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import coreai.authori
   exit 1
 fi
 cd "$here"
-# -p no:cacheprovider: nothing written into the source tree; -rfE: say why each failure failed.
-exec "$venv/bin/python" -W ignore::UserWarning -m pytest -q -p no:cacheprovider -rfE "$@"
+# -p no:cacheprovider: nothing written into the source tree; --tb=line -rfE: one line
+# per failure saying why (the matrix has 924 cells; full tracebacks would drown it).
+exec "$venv/bin/python" -W ignore::UserWarning -m pytest -q -p no:cacheprovider --tb=line -rfE "$@"
