@@ -202,12 +202,19 @@ static int run_compress(cli_args *a) {
   double t1 = now_seconds();
   st = cais_program_write_file(result, output, a->emit, &err);
   double t_write = now_seconds() - t1;
+  /* The Python front door runs us on temporary MLIR 19 copies of Core AI
+   * files; these name the user's files in the report and the summary. */
+  const char *shown_input = getenv("CAIS_DISPLAY_INPUT");
+  const char *shown_output = getenv("CAIS_DISPLAY_OUTPUT");
+  if (shown_input && *shown_input) cais_report_set_source_name(report, shown_input);
   if (st == CAIS_OK && a->report_path) {
     cais_report_set_io_seconds(report, t_read, t_write);
     st = cais_report_write_json(report, a->report_path, &err);
   }
   if (st == CAIS_OK && a->verbosity > 0)
-    cli_print_summary(stdout, report, output, t_read, t_write, a->verbosity);
+    cli_print_summary(stdout, report,
+                      shown_output && *shown_output ? shown_output : output, t_read,
+                      t_write, a->verbosity);
   cais_report_destroy(report);
   cais_program_destroy(program); /* in place: result is program */
   cais_engine_destroy(engine);

@@ -408,6 +408,11 @@ CAIS_API void cais_report_set_io_seconds(cais_report *report,
                                          double seconds_read,
                                          double seconds_write);
 
+/** Sets the program's name in the report (its JSON "input"); by default the
+ *  name the program was read under.  A caller that compressed a temporary
+ *  copy (the Python front door) passes the user's file name. */
+CAIS_API void cais_report_set_source_name(cais_report *report, const char *name);
+
 /** Writes the report as JSON (schema in docs/REPORT.md), atomically. */
 CAIS_API cais_status cais_report_write_json(const cais_report *report,
                                             const char *path, cais_error *err);

@@ -80,6 +80,11 @@ void cais_report_set_io_seconds(cais_report *report, double seconds_read,
   report->seconds_write = seconds_write;
 }
 
+void cais_report_set_source_name(cais_report *report, const char *name) {
+  if (!report || !name) return;
+  snprintf(report->source_name, sizeof report->source_name, "%s", name);
+}
+
 void cais_report_destroy(cais_report *report) {
   if (!report) return;
   free(report->entries);

@@ -168,6 +168,24 @@ static void test_directory_that_is_not_a_package(void **s) {
   free(out);
 }
 
+/* The front door runs the CLI on a temporary copy; these name the user's
+ * files in the summary and the JSON report. */
+static void test_display_names_for_the_front_door(void **s) {
+  (void)s;
+  char *out = NULL;
+  assert_int_equal(run(&out, "CAIS_DISPLAY_INPUT=model.aimodel CAIS_DISPLAY_OUTPUT=model.sparse.aimodel",
+                       TINY " -o tmp-out.mlir --report r.json"), 0);
+  assert_non_null(strstr(out, "output: model.sparse.aimodel\n"));
+  assert_null(strstr(out, "tmp-out.mlir"));
+  char path[1024];
+  snprintf(path, sizeof path, "%s/r.json", g_dir);
+  char *json = cais_test_read_file(path, NULL);
+  assert_non_null(json);
+  assert_non_null(strstr(json, "\"input\": \"model.aimodel\""));
+  free(json);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_debuginfo_text_is_handed_over_with_all_arguments,
@@ -179,6 +197,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_missing_python_or_packages_says_what_to_install,
                                       cais_test_dir_setup, cais_test_dir_teardown),
       cmocka_unit_test_setup_teardown(test_directory_that_is_not_a_package,
+                                      cais_test_dir_setup, cais_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_display_names_for_the_front_door,
                                       cais_test_dir_setup, cais_test_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
