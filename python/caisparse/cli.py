@@ -11,7 +11,6 @@ Inputs the C library reads itself go straight to the C CLI.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -62,10 +61,13 @@ def _error(text: str) -> int:
     return cli_args.EXIT_FAILURE
 
 
-def _run_c(argv: list, rename: dict | None = None) -> int:
+def _run_c(argv: list, rename: dict | None = None, display: dict | None = None) -> int:
     """Run the C CLI; with ``rename``, its output is captured and temporary
-    paths in it are replaced by the user's."""
+    paths in it are replaced by the user's.  ``display`` maps
+    ``CAIS_DISPLAY_INPUT`` / ``CAIS_DISPLAY_OUTPUT`` to the user's file names,
+    which the C CLI then prints in its summary and report."""
     env = dict(os.environ, CAIS_NO_FRONT_DOOR="1")  # the C CLI must not come back here
+    env.update(display or {})
     cmd = [find_c_cli()] + argv
     if not rename:
         return subprocess.run(cmd, env=env).returncode
@@ -109,18 +111,17 @@ def _is_custom_syntax(path: str, kind: str) -> bool:
     return bool(body) and not body[0].startswith('"')
 
 
-def _fix_report_input(report: str, real_input: str) -> None:
+def _install_report(tmp_report: str, report: str) -> None:
+    """Move the C CLI's report next to ``report`` and rename it into place, so
+    that a run that fails after compressing leaves no report behind."""
+    staged = os.path.join(os.path.dirname(os.path.abspath(report)),
+                          f".{os.path.basename(report)}.tmp{os.getpid()}")
     try:
-        with open(report) as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return
-    data["input"] = real_input
-    tmp = f"{report}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, report)
+        shutil.copyfile(tmp_report, staged)
+        os.replace(staged, report)
+    finally:
+        if os.path.exists(staged):
+            os.unlink(staged)
 
 
 def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
@@ -129,14 +130,16 @@ def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
     out_kind = _output_kind(args, kinds[0])
     conv = _Converted(src, kinds[0], core, workdir, "input")
     out19 = os.path.join(workdir, "output.mlirbc")
+    tmp_report = os.path.join(workdir, "report.json")
     c_argv = list(args.passthrough)
     if args.report:
-        c_argv += ["--report", args.report]
+        c_argv += ["--report", tmp_report]
     c_argv += [conv.file, "-o", out19, "--emit", "bytecode"]
     # On a terminal the C CLI draws its progress bar itself; otherwise its
     # messages are captured so that they name the user's files, not ours.
     rename = None if sys.stderr.isatty() else {conv.file: src, out19: target}
-    rc = _run_c(c_argv, rename)
+    rc = _run_c(c_argv, rename,
+                display={"CAIS_DISPLAY_INPUT": src, "CAIS_DISPLAY_OUTPUT": target})
     if rc != 0:
         return rc
     with open(out19, "rb") as f:
@@ -150,7 +153,7 @@ def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
     locations.restore(module, conv.lmap, core)
     program_files.save(module, target, out_kind, _is_custom_syntax(src, kinds[0]), core)
     if args.report:
-        _fix_report_input(args.report, src)
+        _install_report(tmp_report, args.report)
     return 0
 
 

@@ -130,8 +130,13 @@ def test_in_place_on_a_package(package):
 
 
 GARBAGE_CLI = """#!/bin/sh
-# Stands in for the C CLI: "succeeds" but writes an output Core AI cannot read.
-while [ $# -gt 0 ]; do if [ "$1" = -o ]; then printf 'garbage' > "$2"; fi; shift; done
+# Stands in for the C CLI: "succeeds" but writes an output Core AI cannot read
+# (and a report, which must not reach the user's folder).
+while [ $# -gt 0 ]; do
+  if [ "$1" = -o ]; then printf 'garbage' > "$2"; fi
+  if [ "$1" = --report ]; then printf '{}' > "$2"; fi
+  shift
+done
 exit 0
 """
 
@@ -139,7 +144,8 @@ exit 0
 @pytest.mark.parametrize("how", ["bad option value", "C CLI fails", "unreadable C output"])
 def test_in_place_on_a_package_leaves_it_intact_on_failure(package, how, tmp_path_factory):
     before = tree_digest(package)
-    args, env = ["--in-place", package], {}
+    # the report would land beside the package: a failed run leaves none
+    args, env = ["--report", package.parent / "r.json", "--in-place", package], {}
     if how == "bad option value":
         args = ["--palettize-nbits", "5", *args]
     elif how == "C CLI fails":
