@@ -183,6 +183,18 @@ CAIS_API cais_status cais_program_read_memory(const void *data, size_t size,
                                               cais_program **out,
                                               cais_error *err);
 
+/** Like cais_program_read_memory, but bytecode is read where it lies,
+ *  without a copy: weight blobs point into `data`, which the caller keeps
+ *  alive and unchanged until this program and every program made from it
+ *  (cais_engine_sparsify without in_place) are destroyed.  The library never
+ *  writes to `data`.  Text is copied as by cais_program_read_memory (MLIR's
+ *  lexer needs a terminating NUL).  For a caller that already holds the
+ *  whole program in memory (the Python front door). */
+CAIS_API cais_status cais_program_read_memory_borrowed(const void *data, size_t size,
+                                                       const char *source_name,
+                                                       cais_program **out,
+                                                       cais_error *err);
+
 /** Wraps a module the caller already has.  The program borrows it: the
  *  module and its context must outlive the program, and destroying the
  *  program does not destroy them.  The context must allow unregistered

@@ -105,13 +105,17 @@ extern "C" MlirModule caisMlirParseSourceFile(MlirContext context, MlirStringRef
 }
 
 extern "C" MlirModule caisMlirParseSourceMemory(MlirContext context, const void *data,
-                                                size_t size, MlirStringRef sourceName) {
-  // The copy is NUL-terminated (the text lexer needs it) and suitably
-  // aligned for bytecode blobs.
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
-      llvm::StringRef(static_cast<const char *>(data), size),
-      llvm::StringRef(sourceName.data, sourceName.length));
-  return parseBuffer(context, std::move(buffer));
+                                                size_t size, MlirStringRef sourceName,
+                                                bool borrowBytecode) {
+  llvm::StringRef bytes(static_cast<const char *>(data), size);
+  llvm::StringRef name(sourceName.data, sourceName.length);
+  // Borrowed bytecode is read where it lies: aligned blobs then point into
+  // the caller's memory.  Otherwise the copy is NUL-terminated (the text
+  // lexer needs it) and suitably aligned for bytecode blobs.
+  if (borrowBytecode && caisMlirIsBytecode(data, size))
+    return parseBuffer(context, llvm::MemoryBuffer::getMemBuffer(
+                                    bytes, name, /*RequiresNullTerminator=*/false));
+  return parseBuffer(context, llvm::MemoryBuffer::getMemBufferCopy(bytes, name));
 }
 
 // MLIR 19's Operation::clone drops the properties (`<{...}>`) of

@@ -60,7 +60,8 @@ MlirModule caisMlirParseSourceFile(MlirContext context, MlirStringRef path,
  *  `data`) into a module; `sourceName` becomes the file name of locations.
  *  Returns a null module on failure, reported to the diagnostic handlers. */
 MlirModule caisMlirParseSourceMemory(MlirContext context, const void *data,
-                                     size_t size, MlirStringRef sourceName);
+                                     size_t size, MlirStringRef sourceName,
+                                     bool borrowBytecode);
 
 /** Copies the properties (`<{...}>`) of `from` onto `to`. */
 void caisMlirOperationCopyProperties(MlirOperation to, MlirOperation from);

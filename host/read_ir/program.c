@@ -256,9 +256,9 @@ cais_status cais_program_read_file(const char *path, cais_program **out,
                      out, err);
 }
 
-cais_status cais_program_read_memory(const void *data, size_t size,
-                                     const char *source_name,
-                                     cais_program **out, cais_error *err) {
+/* cais_program_read_memory and its borrowing form. */
+static cais_status read_memory(const void *data, size_t size, const char *source_name,
+                               bool borrow, cais_program **out, cais_error *err) {
   if (!out || (!data && size))
     return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
                      "cais_program_read_memory: data and out are required");
@@ -281,13 +281,25 @@ cais_status cais_program_read_memory(const void *data, size_t size,
     return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY, "%s: out of memory", name);
   cais_ir_capture_begin(ir);
   MlirModule module = caisMlirParseSourceMemory(
-      ir->context, data, size, mlirStringRefCreateFromCString(name));
+      ir->context, data, size, mlirStringRefCreateFromCString(name), borrow);
   cais_ir_capture_end(ir);
   if (mlirModuleIsNull(module)) return parse_failure(ir, name, bytecode, err);
   caisMlirFileMapping none = {NULL, 0};
   return finish_read(ir, module, name,
                      bytecode ? CAIS_FORMAT_BYTECODE : CAIS_FORMAT_TEXT, none,
                      out, err);
+}
+
+cais_status cais_program_read_memory(const void *data, size_t size,
+                                     const char *source_name,
+                                     cais_program **out, cais_error *err) {
+  return read_memory(data, size, source_name, false, out, err);
+}
+
+cais_status cais_program_read_memory_borrowed(const void *data, size_t size,
+                                              const char *source_name,
+                                              cais_program **out, cais_error *err) {
+  return read_memory(data, size, source_name, true, out, err);
 }
 
 cais_status cais_program_wrap_module(MlirModule module, cais_program **out,

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "caisparse.h"
+#include "read_ir/mlir_capi_ext.h"
 #include "read_ir/mlir_print.h"
 #include "test_support.h"
 
@@ -275,7 +276,7 @@ static void test_write_memory_matches_file(void **s) {
       assert_null(strstr(t_back, "<{"));
       assert_non_null(strstr(t_out, "<{value = "));
       assert_non_null(strstr(t_back, "{value = "));
-      assert_non_null(strstr(t_back, "{function_type = "));
+      assert_non_null(strstr(t_back, "function_type = "));
       assert_int_equal(mlirOperationVerify(mlirModuleGetOperation(cais_program_module(back))),
                        true);
       free(t_out);
@@ -291,6 +292,67 @@ static void test_write_memory_matches_file(void **s) {
   cais_program_destroy(p);
 }
 
+/* The first dense_resource blob of `p`'s first graph, or NULL. */
+static const void *first_blob(const cais_program *p) {
+  MlirOperation module = mlirModuleGetOperation(cais_program_module(p));
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  MlirOperation graph = mlirBlockGetFirstOperation(body);
+  MlirBlock gb = mlirRegionGetFirstBlock(mlirOperationGetRegion(graph, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(gb); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute v = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("value"));
+    if (mlirAttributeIsNull(v)) continue;
+    caisMlirBlob b = caisMlirDenseResourceElementsAttrGetBlob(v);
+    if (b.present && b.size > 0) return b.data;
+  }
+  return NULL;
+}
+
+/* Borrowed bytecode is used in place (its blobs point into the caller's
+ * bytes), never written to, and compresses to the same bytes as a copy. */
+static void test_read_memory_borrowed(void **s) {
+  (void)s;
+  cais_program *p = NULL;
+  assert_int_equal(cais_program_read_file(TINY, &p, NULL), CAIS_OK);
+  void *bc = NULL;
+  size_t n = 0;
+  assert_int_equal(cais_program_write_memory(p, CAIS_FORMAT_BYTECODE, &bc, &n, NULL), CAIS_OK);
+  cais_program_destroy(p);
+  void *pristine = malloc(n);
+  memcpy(pristine, bc, n);
+
+  cais_program *borrowed = NULL, *copied = NULL;
+  assert_int_equal(cais_program_read_memory_borrowed(bc, n, "b.mlirbc", &borrowed, NULL), CAIS_OK);
+  assert_int_equal(cais_program_read_memory(bc, n, "b.mlirbc", &copied, NULL), CAIS_OK);
+  const char *blob = first_blob(borrowed);
+  assert_non_null(blob);
+  assert_true(blob >= (const char *)bc && blob < (const char *)bc + n);
+  const char *copied_blob = first_blob(copied);
+  assert_true(copied_blob < (const char *)bc || copied_blob >= (const char *)bc + n);
+
+  cais_options o;
+  cais_options_init(&o);
+  o.palettize_nbits = 4;
+  cais_program *r1 = NULL, *r2 = NULL;
+  assert_int_equal(cais_sparsify_weights(borrowed, &o, &r1, NULL, NULL), CAIS_OK);
+  assert_int_equal(cais_sparsify_weights(copied, &o, &r2, NULL, NULL), CAIS_OK);
+  void *b1 = NULL, *b2 = NULL;
+  size_t n1 = 0, n2 = 0;
+  assert_int_equal(cais_program_write_memory(r1, CAIS_FORMAT_BYTECODE, &b1, &n1, NULL), CAIS_OK);
+  assert_int_equal(cais_program_write_memory(r2, CAIS_FORMAT_BYTECODE, &b2, &n2, NULL), CAIS_OK);
+  assert_int_equal(n1, n2);
+  assert_memory_equal(b1, b2, n1);
+  cais_free(b1);
+  cais_free(b2);
+  cais_program_destroy(r1);
+  cais_program_destroy(r2);
+  cais_program_destroy(borrowed);
+  cais_program_destroy(copied);
+  assert_memory_equal(bc, pristine, n); /* never written to */
+  free(pristine);
+  cais_free(bc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_not_in_place_leaves_input_untouched),
@@ -300,6 +362,7 @@ int main(void) {
       cmocka_unit_test(test_one_engine_many_programs_same_bytes),
       cmocka_unit_test(test_wrap_and_memory),
       cmocka_unit_test(test_write_memory_matches_file),
+      cmocka_unit_test(test_read_memory_borrowed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
