@@ -202,6 +202,9 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.cais_program_read_file.argtypes = [c.c_char_p, P(vp), err]
     lib.cais_program_read_memory.restype = c.c_int
     lib.cais_program_read_memory.argtypes = [c.c_void_p, c.c_size_t, c.c_char_p, P(vp), err]
+    lib.cais_program_read_memory_borrowed.restype = c.c_int
+    lib.cais_program_read_memory_borrowed.argtypes = [c.c_void_p, c.c_size_t, c.c_char_p, P(vp),
+                                                      err]
     lib.cais_program_write_file.restype = c.c_int
     lib.cais_program_write_file.argtypes = [vp, c.c_char_p, c.c_int, err]
     lib.cais_program_destroy.restype = None

@@ -13,8 +13,11 @@ from caisparse import _clib
 class CProgram:
     """Owns one ``cais_program *`` and destroys it on ``close``."""
 
-    def __init__(self, handle: ctypes.c_void_p) -> None:
+    def __init__(self, handle: ctypes.c_void_p, keepalive: bytes | None = None) -> None:
         self._handle = handle
+        # Bytes the program reads in place (cais_program_read_memory_borrowed):
+        # they must outlive the handle, and every program made from it.
+        self._keepalive = keepalive
 
     @property
     def handle(self) -> ctypes.c_void_p:
@@ -24,7 +27,8 @@ class CProgram:
         return self._handle
 
     @classmethod
-    def from_bytes(cls, data: bytes, source_name: str = "caisparse") -> "CProgram":
+    def from_bytes(cls, data: bytes, source_name: str = "caisparse",
+                   borrow: bool = False) -> "CProgram":
         """Read a program (MLIR 19 text or bytecode) from memory.
 
         Parameters
@@ -33,6 +37,11 @@ class CProgram:
             The program.
         source_name : str
             Appears in messages and locations.
+        borrow : bool, optional
+            Read bytecode in place instead of copying it: the weights stay in
+            ``data``, which this object then keeps alive.  A program made from
+            this one (sparsified without ``in_place``) shares those bytes, so
+            keep this object until that one is closed too.
 
         Returns
         -------
@@ -47,12 +56,10 @@ class CProgram:
         lib = _clib.load()
         err = _clib.Error()
         out = ctypes.c_void_p()
-        _clib.check(
-            lib.cais_program_read_memory(data, len(data), source_name.encode(), ctypes.byref(out),
-                                         ctypes.byref(err)),
-            err,
-        )
-        return cls(out)
+        read = lib.cais_program_read_memory_borrowed if borrow else lib.cais_program_read_memory
+        _clib.check(read(data, len(data), source_name.encode(), ctypes.byref(out), ctypes.byref(err)),
+                    err)
+        return cls(out, data if borrow else None)
 
     def to_bytes(self, fmt: int = _clib.FORMAT_BYTECODE) -> bytes:
         """Write the program to memory.

@@ -90,7 +90,8 @@ def module_to_program(module: Any, core: Any, timings: Timings | None = None
     timings = Timings() if timings is None else timings
     data, lmap = module_to_bytes(module, core, timings)
     t = time.perf_counter()
-    program = CProgram.from_bytes(data)
+    # The C side reads the bytecode in place: no second copy of the weights.
+    program = CProgram.from_bytes(data, borrow=True)
     timings.add("c_read", t)
     return program, lmap
 
