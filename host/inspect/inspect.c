@@ -6,6 +6,8 @@
  * then
  *   total: C compressed weight(s): B -> A bytes (R x); D float weight(s)
  *          left dense (E bytes)
+ * and, for upstream's output, a line counting the replaced constants it left
+ * in the program (weight_slots.h). 
  * `bytes` counts every constant of the chain as the format stores it
  * (const_data.h: blob size, one element for a splat), the same figure the
  * report gives as bytes_after. */
@@ -111,6 +113,16 @@ cais_status cais_inspect_program(const cais_program *program, FILE *out, cais_er
             compressed, (unsigned long long)before, (unsigned long long)after,
             after ? (double)before / (double)after : (compressed ? 0.0 : 1.0), left,
             (unsigned long long)dense_left);
+  if (out && slots.leftover_count) {
+    /* Upstream's sparsify_weights leaves each replaced constant in the
+     * program (weight_slots.h): they cost bytes, not weights. */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < slots.leftover_count; i++) bytes += constant_dense_bytes(slots.leftovers[i]);
+    fprintf(out,
+            "unused: %zu replaced constant(s) left after their op chains, with no users "
+            "(%llu bytes; as upstream's sparsify_weights writes them)\n",
+            slots.leftover_count, (unsigned long long)bytes);
+  }
   cais_slots_free(&slots);
   return CAIS_OK;
 }
