@@ -20,10 +20,13 @@ same weight values, and the runtime is deterministic, so any difference is a
 difference in the weights: our decoder does not compute what the runtime
 computes.  Measured: every cell whose decoder matches the runtime is bit-equal
 (a few ulps of slack would have hidden the uint8 mismatch below, which moves
-outputs by ~2 ulps).  What the runtime computes, found on it: blockwise_shift_scale
-is `data * scale - offset1 * scale (+ offset2)` with each product rounded in the
-float type, not `(data - offset1) * scale`; the two differ where offset1 != 0
-(uint8), in f16 and f32.  The message reports the distance in ulps of the output.
+outputs by ~2 ulps).  What the runtime computes, found on it
+(every ui8 value 0..254, offset1 127, several scales): blockwise_shift_scale in
+f16 and f32 is `data * scale - offset1 * scale (+ offset2)` with each product and
+the difference rounded in that type, not `(data - offset1) * scale`; in bf16 it
+computes in f32 and rounds once to bf16 (which equals `(data - offset1) * scale`
+rounded once).  Only offset1 != 0 (uint8) tells the orders apart.
+The message reports the distance in ulps of the output.
 """
 import subprocess
 
