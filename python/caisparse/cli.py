@@ -132,6 +132,8 @@ def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
     out19 = os.path.join(workdir, "output.mlirbc")
     tmp_report = os.path.join(workdir, "report.json")
     c_argv = list(args.passthrough)
+    if args.mode == "decode":  # the same round trip, the chains decoded instead
+        c_argv.append("--decode")
     if args.report:
         c_argv += ["--report", tmp_report]
     c_argv += [conv.file, "-o", out19, "--emit", "bytecode"]
@@ -188,7 +190,7 @@ def main(argv: list | None = None) -> int:
         except _coreai.CoreAIMissingError:
             return _error(f"{args.files[0]} is a Core AI program; {_coreai.INSTALL_HINT}")
         with tempfile.TemporaryDirectory(prefix="caisparse-") as workdir:
-            if args.mode == "compress":
+            if args.mode in ("compress", "decode"):
                 return _compress(args, kinds, core, workdir)
             convs = [_Converted(p, k, core, workdir, f"file{i}", reversible=False)
                      for i, (p, k) in enumerate(zip(args.files, kinds))]

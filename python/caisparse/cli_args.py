@@ -30,7 +30,7 @@ class Args:
     Attributes
     ----------
     mode : str
-        ``compress``, ``inspect``, ``verify``, or ``passthrough`` (``--help``,
+        ``compress``, ``inspect``, ``verify``, ``decode``, or ``passthrough`` (``--help``,
         ``--version``, ``--list-devices``: the C CLI answers).
     files : list of str
         The positional files.
@@ -102,6 +102,8 @@ def parse(argv: list) -> Args:
             a.mode = "inspect"
         elif arg == "--verify":
             a.mode = "verify"
+        elif arg == "--decode":
+            a.mode = "decode"
         elif arg in FLAG_OPTIONS:
             a.passthrough.append(arg)
             a.quiet = a.quiet or arg in ("-q", "--quiet")
@@ -124,11 +126,17 @@ def parse(argv: list) -> Args:
         else:
             a.files.append(arg)
         i += 1
-    want = {"compress": 1, "inspect": 1, "verify": 2}[a.mode]
+    want = {"compress": 1, "inspect": 1, "verify": 2, "decode": 1}[a.mode]
     if len(a.files) != want:
         what = {"compress": "exactly one INPUT file", "inspect": "exactly one FILE",
-                "verify": "ORIGINAL and COMPRESSED files"}[a.mode]
+                "verify": "ORIGINAL and COMPRESSED files",
+                "decode": "exactly one COMPRESSED file"}[a.mode]
         raise UsageError("INPUT" if a.mode == "compress" else f"--{a.mode}", f"expected {what}")
+    if a.mode == "decode":
+        if a.in_place:
+            raise UsageError("--in-place", "cannot be combined with --decode")
+        if not a.output:
+            raise UsageError("-o", "--decode needs an output file")
     if a.mode == "compress":
         if a.in_place and a.output:
             raise UsageError("--in-place", "cannot be combined with -o")

@@ -121,6 +121,25 @@ def test_inspect_and_verify_on_packages(package, tmp_path):
     assert proc.returncode == 1
 
 
+def test_decode_on_packages_computes_what_the_chains_compute(package, tmp_path):
+    out, dense = tmp_path / "out.aimodel", tmp_path / "dense.aimodel"
+    assert run_cli(["--quantize-dtype", "int8", package, "-o", out]).returncode == 0
+    proc = run_cli(["--decode", out, "-o", dense])
+    assert proc.returncode == 0, proc.stderr
+    decoded = _load(dense)
+    text = str(decoded.program)
+    assert "build_sparse_with_bitmask" not in text and "blockwise_shift_scale" not in text
+    # the same weights: the runtime gives the same bits either way
+    want, got = run_asset(_load(out), IDS), run_asset(decoded, IDS)
+    for name, x in want.items():
+        assert np.array_equal(got[name], x), name
+    # each chain became one constant again, at the original constant's
+    # location: the same ops with the same locations as the package we began with
+    ops, args = ops_and_locations(decoded.program)
+    ops0, args0 = ops_and_locations(_load(package).program)
+    assert sorted(ops) == sorted(ops0) and args == args0
+
+
 def test_in_place_on_a_package(package):
     before = tree_digest(package)
     proc = run_cli(["--in-place", "--palettize-nbits", "2", package])
