@@ -603,6 +603,20 @@ static void test_tiny_magnitude_ties(void **state) {
   mask[hi] = 0;
   expect_violation(tiny_verify(w, tiny_chain(w, mask, J_NONE, -1, 0), &o, &out), out,
                    "not broken by flat index");
+  /* Upstream's percentile rule prunes both tied elements: 17, one more than
+   * floor(32 * 0.5), named as such. */
+  for (int i = 0; i < NUMEL; i++) mask[i] = fabsf(w[i]) > 4.0f;
+  expect_violation(tiny_verify(w, tiny_chain(w, mask, J_NONE, -1, 0), &o, &out), out,
+                   "17 element(s) have mask 0, expected 16 = max(floor(32 * 0.5) = 16, 0 "
+                   "zeros of the original); the 1 extra are ties at the threshold |w| = 4, "
+                   "all pruned (upstream's percentile rule)");
+  /* One more pruned that is no tie (the 18th smallest, 4.5): no such claim. */
+  for (int i = 0; i < NUMEL; i++) mask[i] = fabsf(w[i]) > 4.5f;
+  char *text = NULL;
+  assert_true(tiny_verify(w, tiny_chain(w, mask, J_NONE, -1, 0), &o, &text) > 0);
+  assert_non_null(strstr(text, "18 element(s) have mask 0, expected 16"));
+  assert_null(strstr(text, "upstream's percentile rule"));
+  free(text);
 }
 
 static void test_tiny_zeros(void **state) {
