@@ -6,19 +6,23 @@
 #include "common/error.h"
 #include "common/float_formats.h"
 
-/* x rounded to the chain's float type, as a double. */
-static double in_type(const cais_chain *c, double x) {
-  return cais_float_bits_to_double(cais_double_to_float_bits(x, c->ftype), c->ftype);
+/* x rounded to float type t, as a double. */
+static double in_type(cais_float_type t, double x) {
+  return cais_float_bits_to_double(cais_double_to_float_bits(x, t), t);
 }
 
 uint32_t cais_chain_shift_scale(const cais_chain *c, double q) {
-  /* Products and differences of two f16 / bf16 / f32 values are exact in
-   * double, so rounding each to T is T's own arithmetic.  q and offset1
-   * (8-bit integers or FP8) are exact in every T. */
-  double a = in_type(c, q * c->scale_value);
-  double b = in_type(c, c->offset1_value * c->scale_value);
-  double y = in_type(c, a - b);
-  return cais_double_to_float_bits(y + c->offset2_value, c->ftype);
+  /* The runtime computes in T for f16 and f32, and in f32 for bf16, rounding
+   * once to bf16 at the end (chain_dense.h).  Products and differences of
+   * two such values are exact in double, so rounding each to the compute
+   * type is that type's own arithmetic.  q and offset1 (8-bit integers or
+   * FP8) are exact in every type. */
+  cais_float_type t = c->ftype == CAIS_FLOAT_BF16 ? CAIS_FLOAT_F32 : c->ftype;
+  double a = in_type(t, q * c->scale_value);
+  double b = in_type(t, c->offset1_value * c->scale_value);
+  double y = in_type(t, a - b);
+  double z = in_type(t, y + c->offset2_value);
+  return cais_double_to_float_bits(z, c->ftype);
 }
 
 uint32_t cais_chain_pruned_bits(const cais_chain *c) {

@@ -13,9 +13,11 @@
  * with S the blockwise_shift_scale op, (data - offset1) * scale + offset2,
  * evaluated as the Core AI CPU runtime evaluates it (found on the runtime by
  * tests/coreai/test_conformance.py: bit-equal outputs in every cell):
- *   S(q) = RNE_T(RNE_T(RNE_T(q * scale) - RNE_T(offset1 * scale)) + offset2)
- * in the weight's float type T with the stored operands -- each product
- * rounded to T, not (q - offset1) * scale.  The two agree when offset1 is 0
+ *   S(q) = RNE_T(RNE_C(RNE_C(RNE_C(q * scale) - RNE_C(offset1 * scale))
+ *                + offset2))
+ * with the stored operands, C the compute type: the weight's float type T
+ * for f16 and f32 (each product rounded to T, not (q - offset1) * scale),
+ * f32 for bf16 (then rounded once to bf16).  The two agree when offset1 is 0
  * (int8, fp8); for our uint8 (offset1 = 127) they differ by an ulp at some
  * codes.  The pruned elements of a dense-first chain decode to S(0) =
  * -RNE_T(offset1 * scale), which is not 0 when offset1 is not (upstream's
