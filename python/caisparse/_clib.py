@@ -49,6 +49,35 @@ SEVERITY_INFO = 0
 SEVERITY_WARNING = 1
 
 
+class OwnedHandle:
+    """Base of the objects that own one C handle (a program, an engine):
+    ``close`` releases it once through ``_release``, and the object is a
+    context manager that closes on exit and when collected."""
+
+    _handle = None
+
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the handle (safe to call twice)."""
+        if self._handle:
+            self._release(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class Error(ctypes.Structure):
     """``cais_error``."""
 

@@ -10,7 +10,7 @@ import tempfile
 from caisparse import _clib
 
 
-class CProgram:
+class CProgram(_clib.OwnedHandle):
     """Owns one ``cais_program *`` and destroys it on ``close``."""
 
     def __init__(self, handle: ctypes.c_void_p, keepalive: bytes | None = None) -> None:
@@ -108,20 +108,5 @@ class CProgram:
         _clib.check(_clib.load().cais_program_write_file(self.handle, os.fsencode(path), fmt,
                                                          ctypes.byref(err)), err)
 
-    def close(self) -> None:
-        """Destroy the program (safe to call twice)."""
-        if self._handle:
-            _clib.load().cais_program_destroy(self._handle)
-            self._handle = ctypes.c_void_p()
-
-    def __enter__(self) -> "CProgram":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _clib.load().cais_program_destroy(handle)

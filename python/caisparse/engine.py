@@ -48,7 +48,7 @@ def parse_device(device: str) -> tuple[int, int, int]:
     raise ValueError(f"device must be 'auto', 'cpu', 'opencl' or 'opencl:P.D', got {device!r}")
 
 
-class Engine:
+class Engine(_clib.OwnedHandle):
     """A libcaisparse engine that stays warm across calls.
 
     Parameters
@@ -194,23 +194,9 @@ palettize_nbits, weight_num_threshold, in_place
         _deliver(self.last_report, report)
         return result
 
-    def close(self) -> None:
-        """Release the engine (threads, device context); safe to call twice."""
-        if getattr(self, "_handle", None):
-            _clib.load().cais_engine_destroy(self._handle)
-            self._handle = ctypes.c_void_p()
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        """Release the engine (threads, device context)."""
+        _clib.load().cais_engine_destroy(handle)
 
 
 def _mlir_module_of(coreai_program: Any, core: Any) -> Any:

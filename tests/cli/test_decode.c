@@ -65,19 +65,8 @@ static void read_program(const char *path, decoded *d) {
   assert_true(d->has_weight);
 }
 
-/* Runs `cai-sparsify ARGS` and fails the test unless it exits with `want`. */
-static char *cli(int want, const char *fmt, ...) {
-  char args[2048], cmd[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof args, fmt, ap);
-  va_end(ap);
-  snprintf(cmd, sizeof cmd, "'%s' %s", cais_test_cli(), args);
-  char *out = NULL;
-  int rc = cais_test_run(cmd, &out);
-  if (rc != want) fail_msg("%s: exit %d, expected %d:\n%s", cmd, rc, want, out);
-  return out;
-}
+/* Runs `cai-sparsify ARGS`; fails unless it exits with `want`. */
+#define cli(want, ...) cais_test_cli_expect((want), NULL, __VA_ARGS__)
 
 /* Decodes `in` (text, or bytecode with `emit`) into the scratch dir. */
 static void decode_file(const char *in, const char *emit, decoded *d) {

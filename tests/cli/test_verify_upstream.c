@@ -16,19 +16,8 @@
 
 #define UP CAIS_TEST_DATA_DIR "/upstream/"
 
-/* Runs the CLI; returns its output (malloc'd) and checks the exit status. */
-static char *cli(int want, const char *fmt, ...) {
-  char args[2048], cmd[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof args, fmt, ap);
-  va_end(ap);
-  snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", UP, cais_test_cli(), args);
-  char *out = NULL;
-  int rc = cais_test_run(cmd, &out);
-  if (rc != want) fail_msg("%s: exit %d, expected %d:\n%s", cmd, rc, want, out);
-  return out;
-}
+/* Runs `cai-sparsify ARGS`; fails unless it exits with `want`. */
+#define cli(want, ...) cais_test_cli_expect((want), UP, __VA_ARGS__)
 
 static void expect(const char *out, const char *what) {
   if (!strstr(out, what)) fail_msg("expected '%s' in:\n%s", what, out);

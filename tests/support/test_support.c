@@ -88,6 +88,22 @@ int cais_test_run(const char *command, char **output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+char *cais_test_cli_expect(int want, const char *dir, const char *fmt, ...) {
+  char args[2048], cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  if (dir)
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", dir, cais_test_cli(), args);
+  else
+    snprintf(cmd, sizeof cmd, "'%s' %s", cais_test_cli(), args);
+  char *out = NULL;
+  int rc = cais_test_run(cmd, &out);
+  if (rc != want) fail_msg("%s: exit %d, expected %d:\n%s", cmd, rc, want, out);
+  return out;
+}
+
 const char *cais_test_cli(void) {
   const char *p = getenv("CAIS_CLI");
   return p ? p : CAIS_BINARY_DIR "/host/cai-sparsify";

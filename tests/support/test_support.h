@@ -29,6 +29,12 @@ int cais_test_run(const char *command, char **output);
 
 /** Path of the built CLI (env CAIS_CLI) and example generator (CAIS_GEN). */
 const char *cais_test_cli(void);
+
+/* Runs `cai-sparsify ARGS` (printf-style), in `dir` unless it is NULL, and
+ * fails the test unless it exits with `want`; returns its output (stdout
+ * and stderr, malloc'd). */
+char *cais_test_cli_expect(int want, const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 const char *cais_test_gen(void);
 
 /** Runs the example generator with `args` (plus -q) writing `dir/name`,
