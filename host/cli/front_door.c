@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "read_ir/mlir_capi_ext.h"
+
 /* The first bytes of MLIR bytecode ("ML\xefR"), then the version as a
  * prefix varint and the producer as a NUL-terminated string. */
 static bool bytecode_from_mlir19(const unsigned char *p, size_t n, char *producer,
@@ -52,7 +54,7 @@ bool cli_core_ai_form(const char *path, char *what, size_t what_size,
   close(fd);
   if (p == MAP_FAILED) return false;
   bool found = false;
-  if (size >= 4 && memcmp(p, "ML\xefR", 4) == 0) {
+  if (caisMlirIsBytecode(p, size)) {
     char producer[64];
     unsigned version;
     if (!bytecode_from_mlir19(p, size, producer, sizeof producer, &version)) {
