@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ ROOT = HERE.parent
 # "not run"): f32 palettes go through scikit-learn k-means (k-means++ with up
 # to 256 clusters over millions of values per tensor: minutes per tensor).
 UPSTREAM_SKIP = {("tf-100M-f32", j) for j in ("pal4", "pal8")} | \
-                {("mlp-100M-f32", j) for j in ("pal4", "pal8")}
+                {("mlp-100M-f32", j) for j in ("pal4", "pal8")} | {("tf-10M-f32", "pal8")}
 
 
 def loadavg() -> float:
@@ -73,11 +74,17 @@ def run_py(env, args, timeout):
     """run_one.py in its own process; its JSON line, or an error row."""
     cmd = [sys.executable, str(HERE / "run_one.py")] + args
     t = time.perf_counter()
+    # Its own session, so that a timeout also ends upstream's k-means pool workers.
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     try:
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"error": f"timeout after {timeout} s", "timeout": timeout,
                 "wall_s": time.perf_counter() - t}
+    p = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     wall = time.perf_counter() - t
     if p.returncode != 0:
         return {"error": p.stderr.strip().splitlines()[-1][:400] if p.stderr.strip() else
@@ -125,16 +132,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", type=Path, required=True, help="build dir with host/cai-sparsify")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--programs", default="minilm-f16,tf-100M-f16,minilm-f32,tf-10M-f16,"
-                    "tf-10M-f32,tf-100M-f32,mlp-100M-f16")
+    ap.add_argument("--programs", default="minilm-f16,tf-100M-f16,minilm-f32,mlp-100M-f16,"
+                    "tf-10M-f16,tf-100M-f32,tf-10M-f32")
     ap.add_argument("--modes", default=",".join(ALL_MODES))
     ap.add_argument("--paths", default="upstream,caisparse,cli-aimodel,cli-mlirbc")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each of our paths (median)")
-    ap.add_argument("--upstream-timeout", type=int, default=240,
+    ap.add_argument("--upstream-timeout", type=int, default=200,
                     help="seconds; an upstream run past it is recorded as '> timeout'")
     ap.add_argument("--keep-outputs", default="minilm-f16,minilm-f32",
                     help="programs whose compressed .aimodel files are kept (for quality.py)")
     ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--new-snapshot", action="store_true",
+                    help="copy the build and python/ again (default: keep OUT/snapshot)")
     a = ap.parse_args()
 
     out = a.out.resolve()
@@ -145,15 +154,19 @@ def main() -> None:
     keep = set(a.keep_outputs.split(","))
     # A snapshot of the CLI, the library and the caisparse package, so that a
     # rebuild or an edit of python/ during a long run does not mix two versions.
+    # A resumed run keeps its snapshot (and commit) unless --new-snapshot.
     snap = out / "snapshot"
-    shutil.rmtree(snap, ignore_errors=True)
-    (snap / "bin").mkdir(parents=True)
-    for f in ("cai-sparsify", "libcaisparse.so"):
-        shutil.copy2(a.build.resolve() / "host" / f, snap / "bin" / f)
-    shutil.copytree(ROOT / "python" / "caisparse", snap / "python" / "caisparse",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True).stdout.strip()
+    if a.new_snapshot or not (snap / "commit.txt").exists():
+        shutil.rmtree(snap, ignore_errors=True)
+        (snap / "bin").mkdir(parents=True)
+        for f in ("cai-sparsify", "libcaisparse.so"):
+            shutil.copy2(a.build.resolve() / "host" / f, snap / "bin" / f)
+        shutil.copytree(ROOT / "python" / "caisparse", snap / "python" / "caisparse",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        desc = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                              capture_output=True, text=True).stdout.strip()
+        (snap / "commit.txt").write_text(desc + "\n")
+    commit = (snap / "commit.txt").read_text().strip()
     cli = snap / "bin" / "cai-sparsify"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(snap / "python")

@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--f32-sentences", type=int, default=32)
     ap.add_argument("--f16-sentences", type=int, default=2)
     ap.add_argument("--f16-modes", default="mag0.5,mag0.5+uint8,mag0.5+pal4,nm2:4+pal4")
+    ap.add_argument("--dtypes", default="f32,f16")
     a = ap.parse_args()
     qf = a.out / "quality.jsonl"
     done = set()
@@ -37,6 +38,8 @@ def main() -> None:
     sentences = (HERE / "sentences.txt").read_text().splitlines()
     for dtype, n, modes in (("f32", a.f32_sentences, ALL_MODES),
                             ("f16", a.f16_sentences, a.f16_modes.split(","))):
+        if dtype not in a.dtypes.split(","):
+            continue
         prog = f"minilm-{dtype}"
         dense = a.out / "programs" / f"{prog}.aimodel"
         if not dense.exists():
