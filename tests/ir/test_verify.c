@@ -825,6 +825,7 @@ static void test_tiny_quantized(void **state) {
    * relative error exceeds 1, against < 0.5 for the same codes in order. */
   assert_true(sum.worst_relative_error > 1.0);
   free(up);
+  free(out);
   up = tiny_chain(w, mask, J_UINT8, -1, 0);
   assert_int_equal(tv_verify(orig, up, &o, &sum, &out), CAIS_OK);
   assert_true(sum.worst_relative_error < 0.5);
