@@ -177,7 +177,7 @@ int cli_parse_args(int argc, char **argv, cli_args *a) {
 
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
-    bool m, missing;
+    bool m = false, missing = false; /* set by VALUE(); "-o" bypasses it */
     const char *v;
 #define VALUE(name)                                                          \
   (v = take_value(name, argc, argv, &i, &m, &missing), m)
