@@ -36,6 +36,7 @@
 #include <mlir-c/BuiltinTypes.h>
 
 #include "common/error.h"
+#include "common/string_sink.h"
 #include "common/float_formats.h"
 #include "engine/options.h"
 #include "inspect/chain_dense.h"
@@ -144,30 +145,6 @@ static void check_locations(verify_run *r, const char *name, MlirOperation orig,
 
 /* ---- unchanged constants ----------------------------------------------- */
 
-typedef struct text_buf {
-  char *data;
-  size_t len, cap;
-  bool oom;
-} text_buf;
-
-static void text_append(MlirStringRef s, void *user) {
-  text_buf *t = user;
-  if (t->oom) return;
-  if (t->len + s.length + 1 > t->cap) {
-    size_t cap = (t->cap ? t->cap * 2 : 256) + s.length;
-    char *d = realloc(t->data, cap);
-    if (!d) {
-      t->oom = true;
-      return;
-    }
-    t->data = d;
-    t->cap = cap;
-  }
-  memcpy(t->data + t->len, s.data, s.length);
-  t->len += s.length;
-  t->data[t->len] = '\0';
-}
-
 /* The printed `value` attributes of two constants are equal. */
 static bool printed_values_equal(MlirOperation a, MlirOperation b) {
   MlirStringRef key = mlirStringRefCreateFromCString("value");
@@ -175,11 +152,11 @@ static bool printed_values_equal(MlirOperation a, MlirOperation b) {
   MlirAttribute vb = mlirOperationGetAttributeByName(b, key);
   if (mlirAttributeIsNull(va) || mlirAttributeIsNull(vb))
     return mlirAttributeIsNull(va) && mlirAttributeIsNull(vb);
-  text_buf ta = {0}, tb = {0};
-  mlirAttributePrint(va, text_append, &ta);
-  mlirAttributePrint(vb, text_append, &tb);
-  bool eq = !ta.oom && !tb.oom && ta.len == tb.len &&
-            (ta.len == 0 || memcmp(ta.data, tb.data, ta.len) == 0);
+  cais_string_sink ta = {0}, tb = {0};
+  mlirAttributePrint(va, cais_string_sink_append, &ta);
+  mlirAttributePrint(vb, cais_string_sink_append, &tb);
+  bool eq = !ta.failed && !tb.failed && ta.size == tb.size &&
+            (ta.size == 0 || memcmp(ta.data, tb.data, ta.size) == 0);
   free(ta.data);
   free(tb.data);
   return eq;

@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/string_sink.h"
 #include "read_ir/mlir_capi_ext.h"
 #include "read_ir/program.h"
 
@@ -53,31 +54,6 @@ cais_status cais_program_write_file(const cais_program *program,
   return cais_atomic_file_commit(&out, err);
 }
 
-/* A buffer that doubles as it fills; `failed` once an allocation failed. */
-typedef struct memory_sink {
-  char *data;
-  size_t size, capacity;
-  bool failed;
-} memory_sink;
-
-static void write_memory_chunk(MlirStringRef s, void *user) {
-  memory_sink *m = user;
-  if (m->failed || s.length == 0) return;
-  if (m->size + s.length > m->capacity) {
-    size_t cap = m->capacity ? m->capacity : 1 << 16;
-    while (cap < m->size + s.length) cap *= 2;
-    char *grown = realloc(m->data, cap);
-    if (!grown) {
-      m->failed = true;
-      return;
-    }
-    m->data = grown;
-    m->capacity = cap;
-  }
-  memcpy(m->data + m->size, s.data, s.length);
-  m->size += s.length;
-}
-
 cais_status cais_program_write_memory(const cais_program *program,
                                       cais_format format, void **data,
                                       size_t *size, cais_error *err) {
@@ -90,8 +66,8 @@ cais_status cais_program_write_memory(const cais_program *program,
   if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
     return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
                      "cais_program_write_memory: unknown format %d", (int)format);
-  memory_sink sink = {0};
-  emit_program(program, format, write_memory_chunk, &sink);
+  cais_string_sink sink = {0};
+  emit_program(program, format, cais_string_sink_append, &sink);
   if (sink.failed) {
     free(sink.data);
     return cais_fail(err, CAIS_ERROR_OUT_OF_MEMORY,
