@@ -227,6 +227,16 @@ CAIS_API cais_status cais_program_write_memory(const cais_program *program,
                                                cais_format format, void **data,
                                                size_t *size, cais_error *err);
 
+/** Writes the same bytes into the open file descriptor `fd`, from its
+ *  current offset, as they are produced: no buffer of the whole program is
+ *  held.  The descriptor is neither closed, truncated nor synced.  For a
+ *  caller that maps the result (the Python front door writes into a memfd
+ *  that MLIR 22 then parses in place).  On failure (CAIS_ERROR_IO, with the
+ *  system's reason) some bytes may already have been written. */
+CAIS_API cais_status cais_program_write_fd(const cais_program *program,
+                                           int fd, cais_format format,
+                                           cais_error *err);
+
 /** Releases a buffer the library returned (cais_program_write_memory). */
 CAIS_API void cais_free(void *data);
 

@@ -1,9 +1,12 @@
-/* program_write.c -- cais_program_write_file and cais_program_write_memory:
- * MLIR text (generic form, with locations) or bytecode, streamed into an
- * atomic file (atomic_file.h) or a growing buffer. */
+/* program_write.c -- cais_program_write_file, cais_program_write_memory and
+ * cais_program_write_fd: MLIR text (generic form, with locations) or
+ * bytecode, streamed into an atomic file (atomic_file.h), a growing buffer or
+ * a caller's file descriptor. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -76,6 +79,49 @@ cais_status cais_program_write_memory(const cais_program *program,
   }
   *data = sink.data;
   *size = sink.size;
+  return CAIS_OK;
+}
+
+/* A descriptor sink: the first failed write() is remembered and later
+ * chunks are dropped (MLIR's callbacks cannot stop the writer). */
+typedef struct {
+  int fd;
+  int error; /* errno of the first failure, 0 while all went well */
+  size_t written;
+} fd_sink;
+
+static void write_fd_chunk(MlirStringRef s, void *user) {
+  fd_sink *sink = user;
+  const char *p = s.data;
+  size_t left = s.length;
+  while (left > 0 && sink->error == 0) {
+    ssize_t n = write(sink->fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      sink->error = errno;
+      return;
+    }
+    p += n;
+    left -= (size_t)n;
+    sink->written += (size_t)n;
+  }
+}
+
+cais_status cais_program_write_fd(const cais_program *program, int fd,
+                                  cais_format format, cais_error *err) {
+  if (!program || fd < 0)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_write_fd: a program and an open descriptor are required");
+  if (format == CAIS_FORMAT_SAME) format = program->source_format;
+  if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
+                     "cais_program_write_fd: unknown format %d", (int)format);
+  fd_sink sink = {fd, 0, 0};
+  emit_program(program, format, write_fd_chunk, &sink);
+  if (sink.error)
+    return cais_fail(err, CAIS_ERROR_IO,
+                     "cais_program_write_fd: writing to descriptor %d failed after %zu bytes: %s",
+                     fd, sink.written, strerror(sink.error));
   return CAIS_OK;
 }
 

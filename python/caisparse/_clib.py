@@ -265,6 +265,9 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.cais_program_write_memory.argtypes = [vp, c.c_int, P(vp), P(c.c_size_t), err]
         lib.cais_free.restype = None
         lib.cais_free.argtypes = [vp]
+    if hasattr(lib, "cais_program_write_fd"):
+        lib.cais_program_write_fd.restype = c.c_int
+        lib.cais_program_write_fd.argtypes = [vp, c.c_int, c.c_int, err]
 
 
 _lib: ctypes.CDLL | None = None
@@ -328,6 +331,17 @@ def has_write_memory() -> bool:
         True when the in-memory writer exists (newer libraries).
     """
     return hasattr(load(), "cais_program_write_memory")
+
+
+def has_write_fd() -> bool:
+    """Return whether the library has ``cais_program_write_fd``.
+
+    Returns
+    -------
+    bool
+        True when the streaming descriptor writer exists (newer libraries).
+    """
+    return hasattr(load(), "cais_program_write_fd")
 
 
 def check(status: int, err: Error) -> None:

@@ -7,16 +7,17 @@ import ctypes
 import os
 import tempfile
 
-from caisparse import _clib
+from caisparse import _clib, _memfile
 
 
 class CProgram(_clib.OwnedHandle):
     """Owns one ``cais_program *`` and destroys it on ``close``."""
 
-    def __init__(self, handle: ctypes.c_void_p, keepalive: bytes | None = None) -> None:
+    def __init__(self, handle: ctypes.c_void_p, keepalive: object | None = None) -> None:
         self._handle = handle
-        # Bytes the program reads in place (cais_program_read_memory_borrowed):
-        # they must outlive the handle, and every program made from it.
+        # What the program reads in place (cais_program_read_memory_borrowed),
+        # bytes or a MemFile: it must outlive the handle, and every program
+        # made from it.  A MemFile is closed with the program.
         self._keepalive = keepalive
 
     @property
@@ -60,6 +61,59 @@ class CProgram(_clib.OwnedHandle):
         _clib.check(read(data, len(data), source_name.encode(), ctypes.byref(out), ctypes.byref(err)),
                     err)
         return cls(out, data if borrow else None)
+
+    @classmethod
+    def from_memfile(cls, memfile: _memfile.MemFile, source_name: str = "caisparse"
+                     ) -> "CProgram":
+        """Read a program from an in-memory file in place (borrowed): the
+        weights stay in ``memfile``'s mapping, which this object then owns and
+        closes when it closes.  Use it only for programs sparsified in place.
+
+        Parameters
+        ----------
+        memfile : caisparse._memfile.MemFile
+            Holds MLIR 19 bytecode or text.
+        source_name : str
+            Appears in messages and locations.
+
+        Returns
+        -------
+        CProgram
+            The program.
+
+        Raises
+        ------
+        CaisError
+            When the bytes are not a program MLIR 19 reads.
+        """
+        address, size = memfile.map()
+        lib = _clib.load()
+        err = _clib.Error()
+        out = ctypes.c_void_p()
+        _clib.check(lib.cais_program_read_memory_borrowed(address, size, source_name.encode(),
+                                                          ctypes.byref(out), ctypes.byref(err)),
+                    err)
+        return cls(out, memfile)
+
+    def write_fd(self, fd: int, fmt: int = _clib.FORMAT_BYTECODE) -> None:
+        """Write the program into an open file descriptor, streaming
+        (``cais_program_write_fd``): no copy of the whole program is held.
+
+        Parameters
+        ----------
+        fd : int
+            Written from its current offset; left open.
+        fmt : int
+            ``_clib.FORMAT_BYTECODE`` or ``_clib.FORMAT_TEXT``.
+
+        Raises
+        ------
+        CaisError
+            When a write fails.
+        """
+        err = _clib.Error()
+        _clib.check(_clib.load().cais_program_write_fd(self.handle, fd, fmt, ctypes.byref(err)),
+                    err)
 
     def to_bytes(self, fmt: int = _clib.FORMAT_BYTECODE) -> bytes:
         """Write the program to memory.
@@ -110,3 +164,6 @@ class CProgram(_clib.OwnedHandle):
 
     def _release(self, handle: ctypes.c_void_p) -> None:
         _clib.load().cais_program_destroy(handle)
+        if isinstance(self._keepalive, _memfile.MemFile):
+            self._keepalive.close()
+        self._keepalive = None

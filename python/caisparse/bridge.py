@@ -1,14 +1,19 @@
 """Moving a program between Core AI's MLIR 22 and libcaisparse's MLIR 19
-without hex text.
+without hex text and without a ``bytes`` copy of the program.
 
 MLIR 22 -> C: swap the locations (``caisparse.locations``), write MLIR
 bytecode version 4 (which carries op properties as attributes and which MLIR 19
-reads), put the original locations back on the caller's module, and hand the
-bytes to ``cais_program_read_memory``.
+reads) into an in-memory file (``caisparse._memfile``), put the original
+locations back on the caller's module, map the file and let
+``cais_program_read_memory_borrowed`` read the weights where they lie.
 
-C -> MLIR 22: the C library writes MLIR 19 bytecode with op values as
-attributes, which ``ir.Module.parse`` reads in the caller's context; then the
-original locations are restored from the map.  Timings: docs/PYTHON.md.
+C -> MLIR 22: the C library streams MLIR 19 bytecode with op values as
+attributes into another in-memory file (``cais_program_write_fd``), which
+``ir.Module.parseFile`` reads in the caller's context; then the original
+locations are restored from the map.
+
+Without memfd (not Linux) or with an older library, the same steps go
+through ``bytes``.  Timings and memory: docs/PYTHON.md, docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import io
 import time
 from typing import Any
 
-from caisparse import _clib, locations
+from caisparse import _clib, _memfile, locations
 from caisparse._program import CProgram
 
 BYTECODE_VERSION = 4
@@ -34,9 +39,25 @@ class Timings(dict):
         return now
 
 
+def _write_module(module: Any, core: Any, sink: Any, timings: Timings,
+                  reversible: bool) -> locations.LocationMap:
+    """Swap the locations, write bytecode into the file object ``sink`` and
+    put the locations back; return the map."""
+    t = time.perf_counter()
+    lmap = locations.swap(module, core, reversible)
+    try:
+        t = timings.add("swap", t)
+        module.operation.write_bytecode(sink, desired_version=BYTECODE_VERSION)
+        t = timings.add("write_bytecode", t)
+    finally:
+        locations.restore(module, lmap, core)
+        timings.add("restore_input", t)
+    return lmap
+
+
 def module_to_bytes(module: Any, core: Any, timings: Timings | None = None,
                     reversible: bool = True) -> tuple[bytes, locations.LocationMap]:
-    """Write an MLIR 22 module as bytecode MLIR 19 reads.
+    """Write an MLIR 22 module as bytecode MLIR 19 reads, into ``bytes``.
 
     Parameters
     ----------
@@ -56,22 +77,41 @@ def module_to_bytes(module: Any, core: Any, timings: Timings | None = None,
         The bytecode and the map from its locations to the originals.
     """
     timings = Timings() if timings is None else timings
-    t = time.perf_counter()
-    lmap = locations.swap(module, core, reversible)
-    try:
-        t = timings.add("swap", t)
-        buf = io.BytesIO()
-        module.operation.write_bytecode(buf, desired_version=BYTECODE_VERSION)
-        t = timings.add("write_bytecode", t)
-    finally:
-        locations.restore(module, lmap, core)
-        timings.add("restore_input", t)
+    buf = io.BytesIO()
+    lmap = _write_module(module, core, buf, timings, reversible)
     return buf.getvalue(), lmap
+
+
+def module_to_memfile(module: Any, core: Any, timings: Timings | None = None,
+                      reversible: bool = True) -> tuple[_memfile.MemFile, locations.LocationMap]:
+    """Write an MLIR 22 module as bytecode MLIR 19 reads, into an in-memory
+    file (``_memfile.available()`` must be true).
+
+    Parameters
+    ----------
+    module, core, timings, reversible
+        As ``module_to_bytes``.
+
+    Returns
+    -------
+    tuple of (caisparse._memfile.MemFile, LocationMap)
+        The file (the caller closes it) and the location map.
+    """
+    timings = Timings() if timings is None else timings
+    memfile = _memfile.MemFile("caisparse-in")
+    try:
+        with memfile.writer() as sink:
+            lmap = _write_module(module, core, sink, timings, reversible)
+    except BaseException:
+        memfile.close()
+        raise
+    return memfile, lmap
 
 
 def module_to_program(module: Any, core: Any, timings: Timings | None = None
                       ) -> tuple[CProgram, locations.LocationMap]:
-    """Hand an MLIR 22 module to the C library.
+    """Hand an MLIR 22 module to the C library, which reads its bytecode in
+    place (borrowed): the program is to be sparsified in place.
 
     Parameters
     ----------
@@ -85,9 +125,20 @@ def module_to_program(module: Any, core: Any, timings: Timings | None = None
     Returns
     -------
     tuple of (CProgram, LocationMap)
-        The C library's copy and the location map.
+        The C library's program (it owns the serialized bytes) and the
+        location map.
     """
     timings = Timings() if timings is None else timings
+    if _memfile.available():
+        memfile, lmap = module_to_memfile(module, core, timings)
+        t = time.perf_counter()
+        try:
+            program = CProgram.from_memfile(memfile)
+        except BaseException:
+            memfile.close()
+            raise
+        timings.add("c_read", t)
+        return program, lmap
     data, lmap = module_to_bytes(module, core, timings)
     t = time.perf_counter()
     # The C side reads the bytecode in place: no second copy of the weights.
@@ -97,7 +148,7 @@ def module_to_program(module: Any, core: Any, timings: Timings | None = None
 
 
 def program_to_module(program: CProgram, lmap: locations.LocationMap, context: Any, core: Any,
-                      timings: Timings | None = None) -> Any:
+                      timings: Timings | None = None, close_program: bool = False) -> Any:
     """Bring the C library's program back into MLIR 22.
 
     Parameters
@@ -112,6 +163,11 @@ def program_to_module(program: CProgram, lmap: locations.LocationMap, context: A
         ``caisparse._coreai.require()``.
     timings : Timings, optional
         Receives the seconds spent.
+    close_program : bool, optional
+        Close ``program`` once it is written, before MLIR 22 parses the
+        bytes: its weights (and the input bytecode it borrows) are then gone
+        before the new module's are made, which lowers the peak by the size
+        of both.
 
     Returns
     -------
@@ -120,10 +176,21 @@ def program_to_module(program: CProgram, lmap: locations.LocationMap, context: A
     """
     timings = Timings() if timings is None else timings
     t = time.perf_counter()
-    data = program.to_bytes(_clib.FORMAT_BYTECODE)
-    t = timings.add("c_write", t)
-    module = core.ir.Module.parse(data, context=context)
-    del data
+    if _memfile.available() and _clib.has_write_fd():
+        # C streams into a memfd that MLIR 22 parses by path: no bytes copy.
+        with _memfile.MemFile("caisparse-out") as out:
+            program.write_fd(out.fd, _clib.FORMAT_BYTECODE)
+            if close_program:
+                program.close()
+            t = timings.add("c_write", t)
+            module = core.ir.Module.parseFile(out.path, context=context)
+    else:
+        data = program.to_bytes(_clib.FORMAT_BYTECODE)
+        if close_program:
+            program.close()
+        t = timings.add("c_write", t)
+        module = core.ir.Module.parse(data, context=context)
+        del data
     t = timings.add("parse", t)
     locations.restore(module, lmap, core)
     timings.add("restore", t)

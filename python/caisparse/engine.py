@@ -179,7 +179,8 @@ palettize_nbits, weight_num_threshold, in_place
             _, rep = self.sparsify_program(program, params)
             timings.add("c_sparsify", t)
             try:
-                new_module = bridge.program_to_module(program, lmap, module.context, core, timings)
+                new_module = bridge.program_to_module(program, lmap, module.context, core,
+                                                     timings, close_program=True)
                 if params.in_place:
                     t = time.perf_counter()
                     bridge.replace_module_body(module, new_module, core)

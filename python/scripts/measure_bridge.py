@@ -4,7 +4,7 @@ Builds 6 x Linear (2048 -> 4096 -> 2048 ...) in f16 with coreai-torch (50 M
 parameters, 100 MB of weights), then times: the location swap, MLIR 22
 ``write_bytecode(desired_version=4)``, the C library's read, the compute
 (``cais_engine_sparsify``), the C library's bytecode write, MLIR 22
-``Module.parse`` and the location restore; and, for comparison, the generic-text
+``Module.parseFile`` and the location restore; and, for comparison, the generic-text
 route.  Prints one JSON object.
 
     python python/scripts/measure_bridge.py [--palettize-nbits 4]

@@ -2,6 +2,7 @@
  * semantics (spec section 6, seed), invalid options touch nothing, the
  * report (names, outcomes, reasons, totals), one engine serving several
  * programs, wrapping a caller's module, and reading from memory. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "caisparse.h"
 #include "read_ir/mlir_capi_ext.h"
@@ -292,6 +295,50 @@ static void test_write_memory_matches_file(void **s) {
   cais_program_destroy(p);
 }
 
+/* cais_program_write_fd writes the bytes cais_program_write_memory returns,
+ * from the descriptor's current offset, leaving it open; a descriptor it
+ * cannot write to is an I/O error that names the system's reason. */
+static void test_write_fd_matches_memory(void **s) {
+  (void)s;
+  cais_program *p = NULL;
+  assert_int_equal(cais_program_read_file(TINY, &p, NULL), CAIS_OK);
+  char *dir = cais_test_mkdtemp();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/fd.out", dir);
+  for (int f = CAIS_FORMAT_TEXT; f <= CAIS_FORMAT_BYTECODE; f++) {
+    void *mem = NULL;
+    size_t mem_size = 0;
+    assert_int_equal(cais_program_write_memory(p, (cais_format)f, &mem, &mem_size, NULL),
+                     CAIS_OK);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "head", 4), 4); /* the program follows what is there */
+    assert_int_equal(cais_program_write_fd(p, fd, (cais_format)f, NULL), CAIS_OK);
+    assert_int_equal(write(fd, "tail", 4), 4); /* still open, offset after the program */
+    assert_int_equal(close(fd), 0);
+    size_t size = 0;
+    char *file = cais_test_read_file(path, &size);
+    assert_int_equal(size, mem_size + 8);
+    assert_memory_equal(file, "head", 4);
+    assert_memory_equal(file + 4, mem, mem_size);
+    assert_memory_equal(file + 4 + mem_size, "tail", 4);
+    free(file);
+    cais_free(mem);
+  }
+  int ro = open(path, O_RDONLY);
+  assert_true(ro >= 0);
+  cais_error err;
+  assert_int_equal(cais_program_write_fd(p, ro, CAIS_FORMAT_BYTECODE, &err), CAIS_ERROR_IO);
+  assert_non_null(strstr(err.message, "descriptor"));
+  assert_non_null(strstr(err.message, strerror(EBADF)));
+  close(ro);
+  assert_int_equal(cais_program_write_fd(p, -1, CAIS_FORMAT_BYTECODE, &err),
+                   CAIS_ERROR_INVALID_OPTIONS);
+  cais_test_rmtree(dir);
+  free(dir);
+  cais_program_destroy(p);
+}
+
 /* The first dense_resource blob of `p`'s first graph, or NULL. */
 static const void *first_blob(const cais_program *p) {
   MlirOperation module = mlirModuleGetOperation(cais_program_module(p));
@@ -362,6 +409,7 @@ int main(void) {
       cmocka_unit_test(test_one_engine_many_programs_same_bytes),
       cmocka_unit_test(test_wrap_and_memory),
       cmocka_unit_test(test_write_memory_matches_file),
+      cmocka_unit_test(test_write_fd_matches_memory),
       cmocka_unit_test(test_read_memory_borrowed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
