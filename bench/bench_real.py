@@ -137,6 +137,10 @@ def main() -> None:
     ap.add_argument("--modes", default=",".join(ALL_MODES))
     ap.add_argument("--paths", default="upstream,caisparse,cli-aimodel,cli-mlirbc")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each of our paths (median)")
+    ap.add_argument("--upstream-modes", default=None,
+                    help="run upstream only in these modes (comma-separated); the others are "
+                         "recorded as 'extrapolated' and bench/report.py estimates them from "
+                         "the smaller program of the same family (used for the 1B programs)")
     ap.add_argument("--upstream-timeout", type=int, default=200,
                     help="seconds; an upstream run past it is recorded as '> timeout'")
     ap.add_argument("--keep-outputs", default="minilm-f16,minilm-f32",
@@ -151,6 +155,7 @@ def main() -> None:
     programs = [p for p in a.programs.split(",") if p]
     modes = [m for m in a.modes.split(",") if m]
     paths = [p for p in a.paths.split(",") if p]
+    upstream_modes = None if a.upstream_modes is None else set(a.upstream_modes.split(","))
     keep = set(a.keep_outputs.split(","))
     # A snapshot of the CLI, the library and the caisparse package, so that a
     # rebuild or an edit of python/ during a long run does not mix two versions.
@@ -197,6 +202,10 @@ def main() -> None:
                     joint = mode.partition("+")[2]
                     if path == "upstream" and (prog, joint) in UPSTREAM_SKIP:
                         res.add({**base, "skipped": "cut: scikit-learn k-means on f32 at this size"})
+                        continue
+                    if path == "upstream" and upstream_modes is not None \
+                            and mode not in upstream_modes:
+                        res.add({**base, "skipped": "extrapolated"})
                         continue
                     dst = odir / f"{path}.aimodel"
                     if path in ("upstream", "caisparse"):

@@ -71,10 +71,43 @@ class Cell:
         self.cm = med(cm, "wall_s")
         self.cm_rss = med(cm, "rss_mb")
         self.cs_rows, self.ca_rows, self.cm_rows = cs, ca, cm
+        self.up_extrap = None
+        if self.up_skipped == "extrapolated":
+            self._extrapolate(by)
         loads = [r["load_before"] for r in up + cs + ca + cm if "load_before" in r]
         self.load = (min(loads), max(loads)) if loads else None
 
+    def _extrapolate(self, by):
+        """Upstream's seconds estimated from the same family's 100M program:
+        its time in this mode times the 1B / 100M ratio measured in the modes
+        upstream ran at both sizes with the same joint (int8, pal4, ...: the
+        part whose cost grows differently with size)."""
+        ref = self.prog.replace("1B", "100M")
+        joint = self.mode.partition("+")[2]
+
+        def up(prog, mode, key):
+            rows = by.get((prog, mode, "upstream"), [])
+            return rows[0].get(key) if rows else None
+
+        for key, attr in (("sparsify_s", "up_mem"), ("file_s", "up_file")):
+            base = up(ref, self.mode, key)
+            ratios = [(up(self.prog, m, key) / up(ref, m, key), m)
+                      for (p, m, path) in by if p == self.prog and path == "upstream"
+                      and m.partition("+")[2] == joint and up(self.prog, m, key)
+                      and up(ref, m, key)]
+            if base is None or not ratios:
+                continue
+            ratio = statistics.median(r for r, _ in ratios)
+            setattr(self, attr, base * ratio)
+            self.up_extrap = sorted(m for _, m in ratios)
+        if self.up_extrap is not None:
+            self.up_skipped = None
+
     def up_text(self, value):
+        if self.up_extrap is not None and value is not None:
+            return f"~{value:.1f}\\*"
+        if self.up_skipped == "extrapolated":
+            return "not run"
         if self.up_skipped:
             return "not run"
         if self.up_timeout:
@@ -84,6 +117,8 @@ class Cell:
         return fmt(value)
 
     def ratio(self, up, ours):
+        if self.up_extrap is not None and up is not None and ours:
+            return f"~{up / ours:.1f}\\*"
         if self.up_timeout and ours:
             return f"> {self.up_timeout / ours:.0f}"
         if up is None or not ours:
@@ -136,7 +171,7 @@ def speed_table(p, by, progs, modes):
                 continue
             w = c.weight_bytes or 1
             rss = lambda v: "n/a" if v is None else f"{v:.0f} ({v * 2**20 / w:.1f}x)"
-            up_rss = "n/a" if c.up_skipped or c.up_timeout else rss(c.up_rss)
+            up_rss = "n/a" if c.up_skipped or c.up_timeout or c.up_extrap else rss(c.up_rss)
             p(f"| {prog} | {mode} | {c.up_text(c.up_mem)} | {fmt(c.cs_mem, '.3f')} | "
               f"{c.ratio(c.up_mem, c.cs_mem)} | {c.up_text(c.up_file)} | {fmt(c.ca, '.3f')} | "
               f"{c.ratio(c.up_file, c.ca)} | {fmt(c.cm, '.3f')} | {up_rss} | {rss(c.cs_rss)} | "
@@ -194,11 +229,17 @@ def main() -> None:
         rss = [(c.cs_rss * 2**20 / w, (c.cs_rss - c.cs_rss_imports) * 2**20 / w, c.mode)
                for c in cells if c.cs_rss]
         cli = [(c.ca / c.cs_mem, c.mode) for c in cells if c.ca and c.cs_mem]
+        extrap = {c.mode for c in cells if c.up_extrap is not None}
+
         def mn(xs, goal):
             if not xs:
                 return "n/a"
             ok = sum(1 for v, _ in xs if v >= goal)
-            return f"{min(xs)[0]:.1f}x ({min(xs)[1]}); {ok} of {len(xs)} modes met"
+            est = sum(1 for _, m in xs if m in extrap)
+            note = f" (upstream extrapolated in {est}\\*)" if est else ""
+            low = min(xs)
+            star = "\\*" if low[1] in extrap else ""
+            return f"{low[0]:.1f}x{star} ({low[1]}); {ok} of {len(xs)} modes met{note}"
         r = max(rss) if rss else None
         rtxt = (f"{r[0]:.2f}x [{r[1]:.2f}x] ({r[2]}); {sum(1 for x in rss if x[0] <= 2)} of "
                 f"{len(rss)} modes met") if r else "n/a"
@@ -215,8 +256,11 @@ def main() -> None:
       "*RSS*: peak of the whole process in MB and / weight bytes (upstream's: its own "
       "process; the ~630 MB child that `import torch` forks is not added). *load*: the "
       "1-minute load average before the runs of the row (2 cores). Ours: median of the "
-      "repeats; upstream: one run.\n")
-    p("#### The 100M f16 programs and MiniLM\n")
+      "repeats; upstream: one run. \\*: upstream not run in that mode at that size "
+      "(`bench_real.py --upstream-modes`) but estimated: its time on the same family's 100M "
+      "program in the same mode, times the 1B / 100M ratio of its times in the modes it ran "
+      "at both sizes with the same joint (none, int8, pal4, ...).\n")
+    p("#### The 100M and 1B f16 programs and MiniLM\n")
     speed_table(p, by, [x for x in progs if headline(x)], modes)
     rest = [x for x in progs if not headline(x)]
     if rest:
