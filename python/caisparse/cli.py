@@ -3,10 +3,12 @@ formats (``.aimodel`` packages, bare aicode bytecode, MLIR 22 bytecode, text
 with ``#debuginfo`` locations or in custom syntax).
 
 The C CLI runs it for such inputs (with ``CAIS_CLI`` set to its own path).  It
-converts the input to a temporary MLIR 19 bytecode file (remembering the
-locations), runs ``$CAIS_CLI`` on it with the same options, and converts the
-result back (original locations; ``save_asset`` for packages; atomic writes).
-Inputs the C library reads itself go straight to the C CLI.
+converts the input to MLIR 19 bytecode (remembering the locations) in an
+in-memory file (``caisparse._memfile``; a temporary file where there is no
+memfd), runs ``$CAIS_CLI`` on it with the same options (the memfd is passed
+down and named ``/dev/fd/N``), parses the result from the C CLI's output file
+and converts it back (original locations; ``save_asset`` for packages; atomic
+writes).  Inputs the C library reads itself go straight to the C CLI.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import tempfile
 from typing import Any
 
-from caisparse import _clib, _coreai, bridge, cli_args, formats, locations, program_files
+from caisparse import _clib, _coreai, _memfile, bridge, cli_args, formats, locations, program_files
 
 PROG = "cai-sparsify"
 C_FORMATS = (formats.C_BYTECODE, formats.C_TEXT)
@@ -61,19 +63,24 @@ def _error(text: str) -> int:
     return cli_args.EXIT_FAILURE
 
 
-def _run_c(argv: list, rename: dict | None = None, display: dict | None = None) -> int:
+def _run_c(argv: list, rename: dict | None = None, display: dict | None = None,
+           fds: tuple = ()) -> int:
     """Run the C CLI; with ``rename``, its output is captured and temporary
     paths in it are replaced by the user's.  ``display`` maps
     ``CAIS_DISPLAY_INPUT`` / ``CAIS_DISPLAY_OUTPUT`` to the user's file names,
-    which the C CLI then prints in its summary and report."""
+    which the C CLI then prints in its summary and report.  ``fds`` are file
+    descriptors the C CLI inherits (under the same numbers: the in-memory
+    inputs it opens as ``/dev/fd/N``)."""
     env = dict(os.environ, CAIS_NO_FRONT_DOOR="1")  # the C CLI must not come back here
     env.update(display or {})
     cmd = [find_c_cli()] + argv
     if not rename:
-        return subprocess.run(cmd, env=env).returncode
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        return subprocess.run(cmd, env=env, pass_fds=fds).returncode
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, pass_fds=fds)
+    # Longest first: /dev/fd/1 must not eat the start of /dev/fd/12.
+    pairs = sorted(rename.items(), key=lambda kv: len(kv[0]), reverse=True)
     for stream, text in ((sys.stdout, proc.stdout), (sys.stderr, proc.stderr)):
-        for tmp, real in rename.items():
+        for tmp, real in pairs:
             text = text.replace(tmp, real)
         stream.write(text)
         stream.flush()
@@ -81,16 +88,32 @@ def _run_c(argv: list, rename: dict | None = None, display: dict | None = None) 
 
 
 class _Converted:
-    """One input converted to a temporary MLIR 19 bytecode file."""
+    """One input converted to MLIR 19 bytecode for the C CLI: an in-memory
+    file it inherits and opens as ``file`` (``/dev/fd/N``), or where memfd
+    does not exist a temporary file in ``workdir``.  ``close()`` frees it."""
 
     def __init__(self, path: str, kind: str, core: Any, workdir: str, tag: str,
                  reversible: bool = True) -> None:
         self.path, self.kind = path, kind
         self.module = program_files.load(path, kind, core)
+        self.memfile: _memfile.MemFile | None = None
+        self.fds: tuple = ()
+        if _memfile.available():
+            self.memfile, self.lmap = bridge.module_to_memfile(self.module, core,
+                                                               reversible=reversible)
+            self.fds = (self.memfile.fd,)
+            self.file = f"/dev/fd/{self.memfile.fd}"
+            return
         data, self.lmap = bridge.module_to_bytes(self.module, core, reversible=reversible)
         self.file = os.path.join(workdir, f"{tag}.mlirbc")
         with open(self.file, "wb") as f:
             f.write(data)
+
+    def close(self) -> None:
+        """Free the in-memory file (the temporary file goes with ``workdir``)."""
+        if self.memfile is not None:
+            self.memfile.close()
+            self.memfile = None
 
 
 def _output_kind(args: cli_args.Args, kind: str) -> str:
@@ -140,18 +163,19 @@ def _compress(args: cli_args.Args, kinds: list, core: Any, workdir: str) -> int:
     # On a terminal the C CLI draws its progress bar itself; otherwise its
     # messages are captured so that they name the user's files, not ours.
     rename = None if sys.stderr.isatty() else {conv.file: src, out19: target}
-    rc = _run_c(c_argv, rename,
-                display={"CAIS_DISPLAY_INPUT": src, "CAIS_DISPLAY_OUTPUT": target})
+    try:
+        rc = _run_c(c_argv, rename,
+                    display={"CAIS_DISPLAY_INPUT": src, "CAIS_DISPLAY_OUTPUT": target},
+                    fds=conv.fds)
+    finally:
+        conv.close()  # the converted input is not needed any more: its memory goes now
     if rc != 0:
         return rc
-    with open(out19, "rb") as f:
-        data = f.read()
     try:
-        module = core.ir.Module.parse(data, context=conv.module.context)
+        module = core.ir.Module.parseFile(out19, context=conv.module.context)
     except Exception as exc:  # MLIRError derives from Exception only
         raise formats.FormatError(f"{src}: Core AI cannot read the compressed program: "
                                   f"{' '.join(str(exc).split())}") from exc
-    del data
     locations.restore(module, conv.lmap, core)
     program_files.save(module, target, out_kind, _is_custom_syntax(src, kinds[0]), core)
     if args.report:
@@ -192,11 +216,17 @@ def main(argv: list | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="caisparse-") as workdir:
             if args.mode in ("compress", "decode"):
                 return _compress(args, kinds, core, workdir)
-            convs = [_Converted(p, k, core, workdir, f"file{i}", reversible=False)
-                     for i, (p, k) in enumerate(zip(args.files, kinds))]
-            flag = "--inspect" if args.mode == "inspect" else "--verify"
-            c_argv = args.passthrough + [flag] + [c.file for c in convs]
-            return _run_c(c_argv, rename={c.file: c.path for c in convs})
+            convs = []
+            try:
+                for i, (p, k) in enumerate(zip(args.files, kinds)):
+                    convs.append(_Converted(p, k, core, workdir, f"file{i}", reversible=False))
+                flag = "--inspect" if args.mode == "inspect" else "--verify"
+                c_argv = args.passthrough + [flag] + [c.file for c in convs]
+                return _run_c(c_argv, rename={c.file: c.path for c in convs},
+                              fds=tuple(fd for c in convs for fd in c.fds))
+            finally:
+                for c in convs:
+                    c.close()
     except formats.FormatError as exc:
         return _error(str(exc))
     except (OSError, RuntimeError) as exc:

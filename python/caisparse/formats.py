@@ -3,12 +3,15 @@
 ``load_module_from_bytecode`` aborts the whole process on bytes that are not
 aicode bytecode, so packages are checked here first: the bytecode header, the
 section layout (a truncated file ends inside a section) and the dialect list
-(it must name ``aicode``).
+(it must name ``aicode``).  Only the header is read: the section headers are
+walked with ``seek``, and of the bodies only the string and dialect sections'
+(small) are read, never the IR or the weights.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 
 MAGIC = b"ML\xefR"
@@ -65,7 +68,8 @@ def read_bytecode_header(data: bytes) -> Bytecode:
     Parameters
     ----------
     data : bytes
-        The whole file.
+        The whole file (``read_bytecode_file`` reads one from disk without
+        loading it).
 
     Returns
     -------
@@ -77,32 +81,92 @@ def read_bytecode_header(data: bytes) -> Bytecode:
     FormatError
         If it is not MLIR bytecode or is truncated (a section runs past the end).
     """
-    if not data.startswith(MAGIC):
+    view = memoryview(data)
+    return _read_header(lambda pos, n: bytes(view[pos:pos + n]), len(data))
+
+
+def read_bytecode_file(path: str) -> Bytecode:
+    """``read_bytecode_header`` of a file, reading only its header: the
+    magic, version and producer, each section's id, length and alignment
+    (the section bodies are skipped with ``seek``), and the bodies of the
+    string and dialect sections, which are small.  A file that is not a
+    regular file (a pipe) is read whole.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+
+    Returns
+    -------
+    Bytecode
+        What the file declares.
+
+    Raises
+    ------
+    FormatError
+        As ``read_bytecode_header`` (the message does not name the file).
+    OSError
+        If it cannot be opened or read.
+    """
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return read_bytecode_header(f.read())
+
+        def read_at(pos: int, n: int) -> bytes:
+            f.seek(pos)
+            return f.read(n)
+
+        return _read_header(read_at, st.st_size)
+
+
+def _varint_at(read_at, pos: int) -> tuple[int, int]:
+    """``_varint`` at ``pos`` of a file read through ``read_at`` (a varint
+    takes at most 9 bytes)."""
+    value, used = _varint(read_at(pos, 9), 0)
+    return value, pos + used
+
+
+def _read_header(read_at, size: int) -> Bytecode:
+    """The work of ``read_bytecode_header``: ``read_at(pos, n)`` returns up
+    to ``n`` bytes at ``pos`` (fewer at the end), ``size`` is the length."""
+    if read_at(0, len(MAGIC)) != MAGIC:
         raise FormatError("is not MLIR bytecode")
-    version, pos = _varint(data, 4)
-    end = data.find(b"\0", pos)
-    if end < 0:
-        raise FormatError("is truncated (in the header)")
-    producer = data[pos:end].decode("utf-8", "replace")
-    pos = end + 1
+    version, pos = _varint_at(read_at, 4)
+    producer = b""
+    while True:  # the producer string ends at the first NUL
+        chunk = read_at(pos + len(producer), 256)
+        end = chunk.find(b"\0")
+        if end >= 0:
+            producer += chunk[:end]
+            break
+        if not chunk:
+            raise FormatError("is truncated (in the header)")
+        producer += chunk
+    pos += len(producer) + 1
     sections = {}
-    while pos < len(data):
-        code = data[pos]
+    while pos < size:
+        code = read_at(pos, 1)[0]
         pos += 1
-        length, pos = _varint(data, pos)
+        length, pos = _varint_at(read_at, pos)
         if code & 0x80:
-            align, pos = _varint(data, pos)
+            align, pos = _varint_at(read_at, pos)
             if align > 1:
                 pos = (pos + align - 1) // align * align
-        if pos + length > len(data):
+        if pos + length > size:
             raise FormatError("is truncated (a section runs past the end of the file)")
-        sections[code & 0x7F] = data[pos:pos + length]
+        # Only the string and dialect sections are read; the others (the IR
+        # and the resources, which hold the weights) are skipped.
+        wanted = (code & 0x7F) in (_SECTION_STRING, _SECTION_DIALECT)
+        sections[code & 0x7F] = read_at(pos, length) if wanted else None
         pos += length
     if _SECTION_IR not in sections or _SECTION_STRING not in sections:
         raise FormatError("is truncated (no IR section)")
     strings = _strings(sections[_SECTION_STRING])
-    dialects = _dialects(sections.get(_SECTION_DIALECT, b""), strings, version)
-    return Bytecode(version, producer, tuple(dialects), tuple(sorted(sections)))
+    dialects = _dialects(sections.get(_SECTION_DIALECT) or b"", strings, version)
+    return Bytecode(version, producer.decode("utf-8", "replace"), tuple(dialects),
+                    tuple(sorted(sections)))
 
 
 def _strings(sec: bytes) -> list:
@@ -193,12 +257,9 @@ def detect(path: str) -> str:
 
 def _bytecode_kind(path: str) -> str:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        header = read_bytecode_file(path)
     except OSError as exc:
         raise FormatError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        header = read_bytecode_header(data)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from exc
     if "aicode" in header.dialects:
