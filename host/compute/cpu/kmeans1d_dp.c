@@ -5,6 +5,20 @@
 
 #if !defined(__OPENCL_VERSION__) && !defined(__OPENCL_C_VERSION__)
 #include <math.h> /* INFINITY */
+/* The host scans a long node with SIMD lanes picked at run time,
+ * bit-identical to cais_dp_scan (kmeans1d_dp_scan_simd.h), a short one with
+ * the scalar scan inlined here; the device always with cais_dp_scan. */
+#include "kmeans1d_dp_scan_simd.h"
+#define CAIS_DP_NODE_SCAN(p0, p1, p2, prev, j, first, last, best, arg)    \
+  do {                                                                  \
+    if ((last) - (first) + 1 < CAIS_DP_SCAN_SIMD_MIN)                   \
+      cais_dp_scan(p0, p1, p2, prev, j, first, last, 1, best, arg);     \
+    else                                                                \
+      cais_dp_scan_fast(p0, p1, p2, prev, j, first, last, best, arg);   \
+  } while (0)
+#else
+#define CAIS_DP_NODE_SCAN(p0, p1, p2, prev, j, first, last, best, arg) \
+  cais_dp_scan(p0, p1, p2, prev, j, first, last, 1, best, arg)
 #endif
 
 double cais_dp_cost(const CAIS_DP_GLOBAL double *p0,
@@ -60,7 +74,7 @@ static void dp_layer(const CAIS_DP_GLOBAL double *p0,
     cais_dp_int iend = ihi < j - 1 ? ihi : j - 1;
     double best = INFINITY;
     cais_dp_int arg = ilo;
-    cais_dp_scan(p0, p1, p2, prev, j, ilo, iend, 1, &best, &arg);
+    CAIS_DP_NODE_SCAN(p0, p1, p2, prev, j, ilo, iend, &best, &arg);
     cur[j] = best;
     if (split_row)
       split_row[j - 1] = (cais_dp_split)arg;
