@@ -193,11 +193,19 @@ def main() -> None:
     modes = [m for m in ALL_MODES if any(r["mode"] == m for r in rows)]
     loads = [r["load_before"] for r in rows if "load_before" in r]
     p = print
-    p(f"Runs: {len(rows)} processes, {rows[0]['time']}-{rows[-1]['time']} UTC, "
-      f"commit {rows[-1].get('commit', '?')}; load average (1 min) before each run: "
-      f"min {min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f} "
-      f"(2 cores).")
-    p()
+    # A results file can hold runs of several commits (a later run adds
+    # programs or replaces some): say which rows each commit made.
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r.get("commit", "?")].append(r)
+    for commit, rs in groups.items():
+        loads = [r["load_before"] for r in rs if "load_before" in r]
+        progs_c = ", ".join(dict.fromkeys(r["program"] for r in rs))
+        p(f"Runs of commit {commit}: {len(rs)} processes, {rs[0]['time']}-{rs[-1]['time']} "
+          f"UTC, programs {progs_c}; load average (1 min) before each run: min "
+          f"{min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f} "
+          f"(2 cores).")
+        p()
     p("### Programs\n")
     p("| program | parameters | weight bytes | .aimodel | converted in |")
     p("|---|---:|---:|---:|---:|")
