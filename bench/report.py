@@ -45,6 +45,14 @@ def fmt(x, spec=".2f", none="n/a"):
     return none if x is None else format(x, spec)
 
 
+def _cost_class(mode: str) -> str:
+    """The part of a mode whose cost grows differently with program size: the
+    joint, with the three 8-bit quantizations counted as one (upstream runs
+    the same per-tensor scale search for each)."""
+    joint = mode.partition("+")[2]
+    return "quantize" if joint in ("int8", "uint8", "fp8") else joint
+
+
 class Cell:
     """The numbers of one (program, mode): every path, reduced."""
 
@@ -83,7 +91,7 @@ class Cell:
         upstream ran at both sizes with the same joint (int8, pal4, ...: the
         part whose cost grows differently with size)."""
         ref = self.prog.replace("1B", "100M")
-        joint = self.mode.partition("+")[2]
+        joint = _cost_class(self.mode)
 
         def up(prog, mode, key):
             rows = by.get((prog, mode, "upstream"), [])
@@ -93,7 +101,7 @@ class Cell:
             base = up(ref, self.mode, key)
             ratios = [(up(self.prog, m, key) / up(ref, m, key), m)
                       for (p, m, path) in by if p == self.prog and path == "upstream"
-                      and m.partition("+")[2] == joint and up(self.prog, m, key)
+                      and _cost_class(m) == joint and up(self.prog, m, key)
                       and up(ref, m, key)]
             if base is None or not ratios:
                 continue
@@ -267,7 +275,7 @@ def main() -> None:
       "repeats; upstream: one run. \\*: upstream not run in that mode at that size "
       "(`bench_real.py --upstream-modes`) but estimated: its time on the same family's 100M "
       "program in the same mode, times the 1B / 100M ratio of its times in the modes it ran "
-      "at both sizes with the same joint (none, int8, pal4, ...).\n")
+      "at both sizes with the same joint (none; int8 / uint8 / fp8 as one; pal4; pal8).\n")
     p("#### The 100M and 1B f16 programs and MiniLM\n")
     speed_table(p, by, [x for x in progs if headline(x)], modes)
     rest = [x for x in progs if not headline(x)]
