@@ -23,6 +23,17 @@ from modes import ALL_MODES
 HERE = Path(__file__).resolve().parent
 
 
+def _key(path) -> tuple:
+    """A quality line's identity: the path from ``runs/`` or ``programs/`` on,
+    so that lines stay matched when OUT is named differently (relative or
+    absolute, or results carried into another OUT directory)."""
+    parts = Path(path).parts
+    for anchor in ("runs", "programs"):
+        if anchor in parts:
+            return parts[len(parts) - 1 - parts[::-1].index(anchor):]
+    return parts
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, required=True)
@@ -34,7 +45,7 @@ def main() -> None:
     qf = a.out / "quality.jsonl"
     done = set()
     if qf.exists():
-        done = {json.loads(x)["program"] for x in qf.read_text().splitlines() if x.strip()}
+        done = {_key(json.loads(x)["program"]) for x in qf.read_text().splitlines() if x.strip()}
     sentences = (HERE / "sentences.txt").read_text().splitlines()
     for dtype, n, modes in (("f32", a.f32_sentences, ALL_MODES),
                             ("f16", a.f16_sentences, a.f16_modes.split(","))):
@@ -48,7 +59,7 @@ def main() -> None:
         for m in modes:
             d = a.out / "runs" / prog / m.replace(":", "_").replace("+", "_")
             todo += [p for p in (d / "upstream.aimodel", d / "caisparse.aimodel")
-                     if p.exists() and str(p) not in done]
+                     if p.exists() and _key(p) not in done]
         if not todo:
             continue
         sfile = a.out / f"sentences-{n}.txt"
@@ -58,7 +69,7 @@ def main() -> None:
                            + [str(t) for t in todo], stdout=subprocess.PIPE, text=True)
         with qf.open("a") as f:
             for line in p.stdout.splitlines():
-                if line.startswith("{") and json.loads(line)["program"] not in done:
+                if line.startswith("{") and _key(json.loads(line)["program"]) not in done:
                     f.write(line + "\n")
 
 
