@@ -3,7 +3,8 @@
 # upstream (coreai_opt.coreai_utils.sparsify_weights) on programs converted
 # through coreai-torch, end to end, then the tables and plots.
 #
-#   bench/run.sh                      # the full run (~1 h on a quiet 2-core machine)
+#   bench/run.sh                      # the full run (~1.5 h on a quiet 2-core machine,
+#                                     # the 1B transformer included)
 #   bench/run.sh --quick              # smoke test: MiniLM f16 + tf-10M-f16, 3 modes
 #   bench/run.sh --programs tf-100M-f16 --modes mag0.5,mag0.5+pal4   # any subset
 #   bench/run.sh --update-docs        # also copy the tables and PNGs into docs/
