@@ -39,19 +39,28 @@ static void emit_program(const cais_program *program, cais_format format,
   chunk(mlirStringRefCreate("\n", 1), user);
 }
 
+/* Resolves CAIS_FORMAT_SAME to the program's own format and rejects any
+ * other than text and bytecode, naming the public call `fn`. */
+static cais_status resolve_format(const cais_program *program, cais_format *format,
+                                  const char *fn, cais_error *err) {
+  if (*format == CAIS_FORMAT_SAME) *format = program->source_format;
+  if (*format != CAIS_FORMAT_TEXT && *format != CAIS_FORMAT_BYTECODE)
+    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS, "%s: unknown format %d", fn,
+                     (int)*format);
+  return CAIS_OK;
+}
+
 cais_status cais_program_write_file(const cais_program *program,
                                     const char *path, cais_format format,
                                     cais_error *err) {
   if (!program || !path)
     return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
                      "cais_program_write_file: program and path are required");
-  if (format == CAIS_FORMAT_SAME) format = program->source_format;
-  if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
-    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
-                     "cais_program_write_file: unknown format %d", (int)format);
+  cais_status st = resolve_format(program, &format, "cais_program_write_file", err);
+  if (st != CAIS_OK) return st;
 
   cais_atomic_file out;
-  cais_status st = cais_atomic_file_open(&out, path, err);
+  st = cais_atomic_file_open(&out, path, err);
   if (st != CAIS_OK) return st;
   emit_program(program, format, write_chunk, &out);
   return cais_atomic_file_commit(&out, err);
@@ -65,10 +74,8 @@ cais_status cais_program_write_memory(const cais_program *program,
                      "cais_program_write_memory: program, data and size are required");
   *data = NULL;
   *size = 0;
-  if (format == CAIS_FORMAT_SAME) format = program->source_format;
-  if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
-    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
-                     "cais_program_write_memory: unknown format %d", (int)format);
+  cais_status st = resolve_format(program, &format, "cais_program_write_memory", err);
+  if (st != CAIS_OK) return st;
   cais_string_sink sink = {0};
   emit_program(program, format, cais_string_sink_append, &sink);
   if (sink.failed) {
@@ -112,10 +119,8 @@ cais_status cais_program_write_fd(const cais_program *program, int fd,
   if (!program || fd < 0)
     return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
                      "cais_program_write_fd: a program and an open descriptor are required");
-  if (format == CAIS_FORMAT_SAME) format = program->source_format;
-  if (format != CAIS_FORMAT_TEXT && format != CAIS_FORMAT_BYTECODE)
-    return cais_fail(err, CAIS_ERROR_INVALID_OPTIONS,
-                     "cais_program_write_fd: unknown format %d", (int)format);
+  cais_status st = resolve_format(program, &format, "cais_program_write_fd", err);
+  if (st != CAIS_OK) return st;
   fd_sink sink = {fd, 0, 0};
   emit_program(program, format, write_fd_chunk, &sink);
   if (sink.error)
