@@ -55,12 +55,8 @@ class CProgram(_clib.OwnedHandle):
             When the bytes are not a program MLIR 19 reads.
         """
         lib = _clib.load()
-        err = _clib.Error()
-        out = ctypes.c_void_p()
         read = lib.cais_program_read_memory_borrowed if borrow else lib.cais_program_read_memory
-        _clib.check(read(data, len(data), source_name.encode(), ctypes.byref(out), ctypes.byref(err)),
-                    err)
-        return cls(out, data if borrow else None)
+        return cls(_read(read, data, len(data), source_name), data if borrow else None)
 
     @classmethod
     def from_memfile(cls, memfile: _memfile.MemFile, source_name: str = "caisparse"
@@ -87,13 +83,8 @@ class CProgram(_clib.OwnedHandle):
             When the bytes are not a program MLIR 19 reads.
         """
         address, size = memfile.map()
-        lib = _clib.load()
-        err = _clib.Error()
-        out = ctypes.c_void_p()
-        _clib.check(lib.cais_program_read_memory_borrowed(address, size, source_name.encode(),
-                                                          ctypes.byref(out), ctypes.byref(err)),
-                    err)
-        return cls(out, memfile)
+        read = _clib.load().cais_program_read_memory_borrowed
+        return cls(_read(read, address, size, source_name), memfile)
 
     def write_fd(self, fd: int, fmt: int = _clib.FORMAT_BYTECODE) -> None:
         """Write the program into an open file descriptor, streaming
@@ -167,3 +158,12 @@ class CProgram(_clib.OwnedHandle):
         if isinstance(self._keepalive, _memfile.MemFile):
             self._keepalive.close()
         self._keepalive = None
+
+
+def _read(read, data, size: int, source_name: str) -> ctypes.c_void_p:
+    """Call one of the ``cais_program_read_memory*`` readers and return the
+    ``cais_program *``, raising ``CaisError`` on failure."""
+    err = _clib.Error()
+    out = ctypes.c_void_p()
+    _clib.check(read(data, size, source_name.encode(), ctypes.byref(out), ctypes.byref(err)), err)
+    return out
