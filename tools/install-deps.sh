@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh -- installs the Debian packages cai-sparsify needs to build
 # and test, skipping those already present.  Needs root (or sudo).
+# Extra package names given as arguments are installed the same way (the
+# benchmark adds `time`, for GNU time's peak-RSS figures).
 # docs/DEPENDENCIES.md says what each package is for.
 set -euo pipefail
 
@@ -11,6 +13,7 @@ packages=(
   pocl-opencl-icd clinfo                     # OpenCL on the CPU (tests, CI)
   libclblast-dev                             # BLAS steps on the device
   libcmocka-dev                              # unit tests
+  "$@"
 )
 
 missing=()
