@@ -358,6 +358,39 @@ def main() -> None:
                   f"{g(o, 'mean_cos')} | {g(o, 'min_cos')} | {n} |")
         p()
 
+    palette_sse_table(p, a.out / "palette_sse.jsonl", progs, modes)
+
+
+def palette_sse_table(p, path: Path, progs, modes) -> None:
+    """Sums bench/palette_sse.py's per-tensor lines into one row per (program, mode)."""
+    if not path.exists():
+        return
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    p("### Palette error per tensor (the kept MiniLM outputs)\n")
+    p("`bench/palette_sse.py`: both tools' packages decoded by `cai-sparsify --decode`; per "
+      "tensor that both palettized, SSE = the sum over the elements the tool kept of (decoded "
+      "- dense)^2, in the weights' units. *ours / upstream*: of the sums, and per tensor (min, "
+      "median, max); *ours <= upstream*: tensors where ours is not larger (within 1e-9 "
+      "relative); *kept*: elements ours keeps minus upstream's, all tensors (upstream prunes a "
+      "few more: docs/CONFORMANCE.md).\n")
+    p("| program | mode | tensors | upstream SSE | ours SSE | ours / upstream | per tensor: min / median / max | ours <= upstream | kept: ours - upstream |")
+    p("|---|---|---:|---:|---:|---:|---|---:|---:|")
+    for prog in progs:
+        for mode in modes:
+            rs = [r for r in rows if r["program"] == prog and r["mode"] == mode
+                  and r["caisparse_palettized"] and r["upstream_palettized"]]
+            if not rs:
+                continue
+            su, so = sum(r["upstream_sse"] for r in rs), sum(r["caisparse_sse"] for r in rs)
+            ratios = sorted(r["caisparse_sse"] / r["upstream_sse"] for r in rs if r["upstream_sse"] > 0)
+            not_worse = sum(r["caisparse_sse"] <= r["upstream_sse"] * (1 + 1e-9) for r in rs)
+            kept = sum(r["caisparse_kept"] - r["upstream_kept"] for r in rs)
+            per = (f"{ratios[0]:.4f} / {ratios[len(ratios) // 2]:.4f} / {ratios[-1]:.4f}"
+                   if ratios else "n/a")
+            p(f"| {prog} | {mode} | {len(rs)} | {su:.4g} | {so:.4g} | "
+              f"{fmt(so / su if su else None, '.4f')} | {per} | {not_worse} of {len(rs)} | {kept:+d} |")
+    p()
+
 
 if __name__ == "__main__":
     main()

@@ -62,7 +62,8 @@ if [[ ! -x "$build/host/cai-sparsify" || ! -e "$build/host/libcaisparse.so" ]]; 
   BUILD_DIR="$build" tools/build.sh
 fi
 
-# 3. The runs, then quality on the runtime, then tables and plots.
+# 3. The runs, then quality on the runtime and the palette error per tensor, then
+#    tables and plots.
 out=${OUT:-$here/out/real}
 mkdir -p "$out"
 if [[ $quick == 1 ]]; then
@@ -77,6 +78,7 @@ uptime | tee -a "$out/uptime.txt" >&2
 "$py" -W ignore "$here/bench_real.py" --build "$build" --out "$out" "$@"
 uptime | tee -a "$out/uptime.txt" >&2
 "$py" -W ignore "$here/run_quality.py" --out "$out" "${qargs[@]+"${qargs[@]}"}"
+"$py" -W ignore "$here/palette_sse.py" --out "$out"
 "$py" "$here/report.py" --out "$out" > "$out/results.md"
 "$py" "$here/plots.py" --out "$out"
 echo "[bench] $out/results.md, $out/throughput.png, $out/quality.png" >&2
