@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from modes import ALL_MODES, cli_args
+from modes import ALL_MODES, cli_args, mode_dir
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -49,6 +49,17 @@ UPSTREAM_SKIP = {("tf-100M-f32", j) for j in ("pal4", "pal8")} | \
 # At 1B upstream runs one mode per cost class (plain, quantized, 4- and 8-bit
 # palettes: ~7 minutes); bench/report.py estimates the other 14 from them.
 UPSTREAM_MODES_1B = ("mag0.5", "mag0.5+int8", "mag0.5+pal4", "mag0.5+pal8")
+
+
+def snapshot_env(snap: Path) -> dict:
+    """The environment that runs OUT/snapshot's caisparse and libcaisparse (and
+    lets its CLI hand .aimodel packages to this interpreter)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(snap / "python")
+    env["CAIS_LIBRARY"] = str(snap / "bin" / "libcaisparse.so")
+    env.setdefault("CAIS_PYTHON", sys.executable)   # the interpreter the CLI's front door uses
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
 
 
 def loadavg() -> float:
@@ -192,11 +203,7 @@ def main() -> None:
         (snap / "commit.txt").write_text(desc + "\n")
     commit = (snap / "commit.txt").read_text().strip()
     cli = snap / "bin" / "cai-sparsify"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(snap / "python")
-    env["CAIS_LIBRARY"] = str(snap / "bin" / "libcaisparse.so")
-    env.setdefault("CAIS_PYTHON", sys.executable)   # the interpreter the CLI's front door uses
-    env["PYTHONWARNINGS"] = "ignore"
+    env = snapshot_env(snap)
 
     subprocess.run([sys.executable, str(HERE / "make_programs.py"), "--out", str(out)]
                    + (["--regenerate"] if a.regenerate else []) + programs, env=env, check=True)
@@ -207,7 +214,7 @@ def main() -> None:
         aimodel, mlirbc = pdir / f"{prog}.aimodel", pdir / f"{prog}.mlirbc"
         warm(aimodel), warm(mlirbc)
         for mode in modes:
-            odir = out / "runs" / prog / mode.replace(":", "_").replace("+", "_")
+            odir = out / "runs" / prog / mode_dir(mode)
             odir.mkdir(parents=True, exist_ok=True)
             for path in paths:
                 reps = 1 if path == "upstream" else a.repeat

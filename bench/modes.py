@@ -12,6 +12,11 @@ JOINTS = ["", "int8", "uint8", "fp8", "pal4", "pal8"]
 ALL_MODES = [s + (f"+{j}" if j else "") for s in SPARSITIES for j in JOINTS]
 
 
+def mode_dir(mode: str) -> str:
+    """The mode's folder name under OUT/runs/PROGRAM/ (no ':' or '+')."""
+    return mode.replace(":", "_").replace("+", "_")
+
+
 def parse_mode(mode: str) -> dict:
     """Keyword arguments of sparsify_weights (both tools) for a mode name."""
     sparsity, _, joint = mode.partition("+")

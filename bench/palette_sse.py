@@ -22,30 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from bench_real import snapshot_env
 from mlir_text import TextProgram
-from modes import ALL_MODES
+from modes import ALL_MODES, mode_dir
 
-HERE = Path(__file__).resolve().parent
 TOOLS = ("caisparse", "upstream")
 
 
 def decode_to_text(cli: Path, src: Path, dst: Path) -> None:
     """`cai-sparsify --decode SRC -o DST.mlir`: every chain replaced by its dense weight.
     The CLI hands packages to `python -m caisparse` of the run's snapshot, as in bench_real."""
-    snap = cli.parent.parent
-    env = dict(os.environ, PYTHONPATH=str(snap / "python"), PYTHONWARNINGS="ignore",
-               CAIS_LIBRARY=str(snap / "bin" / "libcaisparse.so"))
-    env.setdefault("CAIS_PYTHON", sys.executable)
     subprocess.run([str(cli), "-q", "--decode", str(src), "--emit", "text", "-o", str(dst)],
-                   env=env, check=True)
+                   env=snapshot_env(cli.parent.parent), check=True)
 
 
 def weights(path: Path) -> list[tuple[str, tuple, np.ndarray]]:
@@ -82,7 +76,7 @@ def main() -> None:
             continue
         dense = None
         for mode in (m for m in ALL_MODES if "pal" in m):
-            d = a.out / "runs" / prog / mode.replace(":", "_").replace("+", "_")
+            d = a.out / "runs" / prog / mode_dir(mode)
             pkgs = {t: d / f"{t}.aimodel" for t in TOOLS}
             if (prog, mode) in done or not all(p.exists() for p in pkgs.values()):
                 continue  # upstream past its time limit leaves no package

@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from modes import ALL_MODES, JOINTS, SPARSITIES  # noqa: E402
+from modes import ALL_MODES, JOINTS, SPARSITIES, mode_dir  # noqa: E402
 
 COLOURS = dict(zip(JOINTS, ["black", "tab:blue", "tab:cyan", "tab:green", "tab:orange", "tab:red"]))
 
@@ -75,11 +75,11 @@ def quality(out: Path) -> None:
     progs = sorted({k[0] for k in q})
     fig, axes = plt.subplots(len(progs), 1, figsize=(13, 3.6 * len(progs)), squeeze=False)
     for ax, prog in zip(axes[:, 0], progs):
-        modes = [m for m in ALL_MODES if any((prog, m.replace(":", "_").replace("+", "_"), t) in q
+        modes = [m for m in ALL_MODES if any((prog, mode_dir(m), t) in q
                                              for t in ("upstream", "caisparse"))]
         xs = range(len(modes))
         for off, tool, col in ((-0.2, "upstream", "tab:gray"), (0.2, "caisparse", "tab:blue")):
-            ys = [q.get((prog, m.replace(":", "_").replace("+", "_"), tool), float("nan")) for m in modes]
+            ys = [q.get((prog, mode_dir(m), tool), float("nan")) for m in modes]
             ax.bar([x + off for x in xs], ys, width=0.4, color=col, label=tool)
         ax.set_xticks(list(xs), modes, rotation=35, ha="right", fontsize=8)
         ax.set_ylim(min(0.0, *(v for v in q.values() if v == v)), 1.0)

@@ -15,7 +15,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from modes import ALL_MODES
+from modes import ALL_MODES, mode_dir
 
 PALETTE = ("pal4", "pal8")
 
@@ -310,7 +310,7 @@ def main() -> None:
     sized = []
     for prog in progs:
         for mode in modes:
-            d = a.out / "runs" / prog / mode.replace(":", "_").replace("+", "_")
+            d = a.out / "runs" / prog / mode_dir(mode)
             u, o = d / "upstream.aimodel" / "main.mlirb", d / "caisparse.aimodel" / "main.mlirb"
             if u.exists() and o.exists():
                 sized.append((prog, mode, u.stat().st_size, o.stat().st_size))
@@ -348,7 +348,7 @@ def main() -> None:
             qual[(prog, mdir, tool)] = r
         for prog in progs:
             for mode in modes:
-                mdir = mode.replace(":", "_").replace("+", "_")
+                mdir = mode_dir(mode)
                 u, o = qual.get((prog, mdir, "upstream")), qual.get((prog, mdir, "caisparse"))
                 if not u and not o:
                     continue

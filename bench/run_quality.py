@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modes import ALL_MODES
+from modes import ALL_MODES, mode_dir
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +57,7 @@ def main() -> None:
             continue
         todo = []
         for m in modes:
-            d = a.out / "runs" / prog / m.replace(":", "_").replace("+", "_")
+            d = a.out / "runs" / prog / mode_dir(m)
             todo += [p for p in (d / "upstream.aimodel", d / "caisparse.aimodel")
                      if p.exists() and _key(p) not in done]
         if not todo:
